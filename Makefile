@@ -1,0 +1,112 @@
+# sockbox — one multicall binary; everything is built under $(BUILD)/.
+#   make            build/sockbox and build/bin/<applet> symlinks
+#   make check      unit (cmocka) and integration tests
+#   make sanitize   the whole suite with ASan+UBSan, in build-san/
+#   make install PREFIX=/usr/local DESTDIR=   /  make uninstall  /  make setcap
+#   make bench      every scripts/bench/*.sh, one table
+#   make fuzz FUZZ_SECONDS=N
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(DESTDIR)$(PREFIX)/bin
+MANDIR    = $(DESTDIR)$(PREFIX)/share/man/man1
+VERSION  ?= 0.1.0
+CC       ?= gcc
+PKG_CONFIG ?= pkg-config
+
+WARN     = -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion \
+           -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter
+HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
+             -DSOCKBOX_VERSION='"$(VERSION)"' -Ilib -MMD -MP
+LDHARDEN = -pie -Wl,-z,relro,-z,now
+CAP_LIBS    := $(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap)
+CAP_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libcap 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+ALL_CFLAGS += $(CAP_CFLAGS)
+LIBS     = $(CAP_LIBS) -lm
+
+ifeq ($(WERROR),1)
+ALL_CFLAGS += -Werror
+endif
+ifeq ($(SAN),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDHARDEN   += -fsanitize=address,undefined
+endif
+
+LIB_SRC    := $(filter-out lib/main.c,$(wildcard lib/*.c))
+APPLET_SRC := $(wildcard applets/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
+APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ   := $(BUILD)/lib/main.o
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+MANPAGES   := $(wildcard man/*.1)
+
+.PHONY: all check unit integration sanitize install uninstall setcap bench \
+        fuzz clean
+all: $(BUILD)/sockbox $(BUILD)/bin/.stamp
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsockbox.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/sockbox: $(MAIN_OBJ) $(APPLET_OBJ) $(BUILD)/libsockbox.a
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $(MAIN_OBJ) $(APPLET_OBJ) $(BUILD)/libsockbox.a $(LIBS)
+
+$(BUILD)/bin/.stamp: $(BUILD)/sockbox
+	@rm -rf $(BUILD)/bin && mkdir -p $(BUILD)/bin
+	@for a in $$($(BUILD)/sockbox --list); do ln -s ../sockbox $(BUILD)/bin/$$a; done
+	@touch $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsockbox.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MF $@.d $(LDHARDEN) -o $@ $< $(BUILD)/libsockbox.a $(CMOCKA_LIBS) $(LIBS)
+
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail
+
+integration: all
+	SOCKBOX=$(abspath $(BUILD))/sockbox SOCKBOX_BIN=$(abspath $(BUILD))/bin \
+	  tests/integration/run $(TESTS)
+
+check: all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+sanitize:
+	$(MAKE) BUILD=build-san SAN=1 CFLAGS="-O1 -g" check
+
+install: all
+	mkdir -p $(BINDIR) $(MANDIR)
+	install -m 0755 $(BUILD)/sockbox $(BINDIR)/sockbox
+	for a in $$($(BUILD)/sockbox --list); do ln -sf sockbox $(BINDIR)/$$a; done
+	for m in $(MANPAGES); do install -m 0644 $$m $(MANDIR)/; done
+
+uninstall:
+	for a in $$($(BUILD)/sockbox --list); do \
+	  if [ -L $(BINDIR)/$$a ]; then rm -f $(BINDIR)/$$a; fi; done
+	rm -f $(BINDIR)/sockbox
+	for m in $(notdir $(MANPAGES)); do rm -f $(MANDIR)/$$m; done
+
+setcap:
+	setcap cap_net_raw+p $(BINDIR)/sockbox
+
+bench: all
+	SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run
+
+fuzz:
+	$(MAKE) -f tests/fuzz/Makefile FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(wildcard $(BUILD)/lib/*.d $(BUILD)/applets/*.d $(BUILD)/tests/*.d)

@@ -1,0 +1,6 @@
+/* The applet table: the one place that lists sockbox's applets.
+ * APPLET(function prefix, "name", capability the applet keeps in its
+ * permitted set, or CAPS_NONE).  Adding an applet is one file in applets/
+ * defining PREFIX_main(int argc, char **argv), plus one line here, kept
+ * sorted by name (--list prints the table as is).  Aliases (ping6) are
+ * extra lines with the same prefix. */
