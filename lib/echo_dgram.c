@@ -284,7 +284,8 @@ static void server_read(struct loop *l, struct loop_io *io, uint32_t ev)
 			m->msg_control = &s->rctl[i];
 			m->msg_controllen = sizeof(s->rctl[i]);
 		}
-		n = recvmmsg(s->fd, s->rx, s->nslots, MSG_DONTWAIT, NULL);
+		/* MSG_TRUNC: msg_len is the real size even when it did not fit */
+		n = recvmmsg(s->fd, s->rx, s->nslots, MSG_DONTWAIT | MSG_TRUNC, NULL);
 		if (n <= 0)
 			return;     /* EAGAIN, or an error the next wakeup sees */
 		for (i = 0; i < (unsigned)n; i++) {
@@ -297,7 +298,7 @@ static void server_read(struct loop *l, struct loop_io *io, uint32_t ev)
 
 			s->st->in++;
 			s->st->bytes_in += s->rx[i].msg_len;
-			if (m->msg_flags & MSG_TRUNC) {
+			if ((m->msg_flags & MSG_TRUNC) || s->rx[i].msg_len > s->bufsz) {
 				s->st->truncated++;
 				continue;
 			}
