@@ -109,7 +109,7 @@ bench: all
 	SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run
 
 fuzz:
-	$(MAKE) -f tests/fuzz/Makefile FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
+	$(MAKE) -f tests/fuzz/Makefile SHELL=/bin/bash FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
 
 FORCE:
 
