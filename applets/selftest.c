@@ -48,7 +48,7 @@ static const struct applet_help help = {
 	opts,
 };
 
-#define OUT_MAX (64 * 1024)
+#define OUT_MAX ((size_t)64 * 1024)
 #define MAX_CHILDREN 8
 
 struct selftest {
@@ -193,7 +193,7 @@ static int reap(struct selftest *t, pid_t pid, int64_t deadline)
 			waitpid(pid, &st, 0);
 			break;
 		}
-		struct timespec ts = { 0, 2 * 1000 * 1000 };
+		struct timespec ts = { 0, 2000000L };
 		nanosleep(&ts, NULL);
 	}
 	untrack(t, pid);
@@ -250,7 +250,7 @@ static int server_start(struct selftest *t, struct server *s,
 	}
 	char line[sizeof s->addr + 13];
 	if (read_line(s->fd, line, sizeof line, clock_mono_ns() + t->timeout_ns) < 0 ||
-	    strncmp(line, "listening on ", 13)) {
+	    strncmp(line, "listening on ", 13) != 0) {
 		kill(s->pid, SIGKILL);
 		int rc = reap(t, s->pid, clock_mono_ns() + t->timeout_ns);
 		close(s->fd);
@@ -320,6 +320,8 @@ static void echo_check(struct selftest *t, const char *name,
 	if (!out)
 		die_sys(1, "out of memory");
 	int rc = run(t, client_argv, out, OUT_MAX);
+	if (port_slot >= 0)
+		client_argv[port_slot] = NULL; /* s.port dies with this frame */
 	int src = server_stop(t, &s);
 	char rtt[64];
 	if (rc == 0 && src == 0)
@@ -408,7 +410,7 @@ static void check_ping(struct selftest *t, int v6)
 
 /* ---- the built-in HTTP responder ---------------------------------------- */
 
-#define BODY_LEN (100 * 1024 + 7)
+#define BODY_LEN ((size_t)100 * 1024 + 7)
 
 static unsigned char body_byte(size_t i)
 {
@@ -457,12 +459,12 @@ static void http_serve(int lfd)
 		}
 		req[n] = 0;
 		char hdr[256];
-		if (!strncmp(req, "GET /cl ", 8)) {
-			int h = snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n"
+		if (strncmp(req, "GET /cl ", 8) == 0) {
+			int h = snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
 			                 "Content-Type: application/octet-stream\r\n\r\n", BODY_LEN);
 			write_all(c, hdr, (size_t)h);
 			write_all(c, body, BODY_LEN);
-		} else if (!strncmp(req, "GET /chunked ", 13)) {
+		} else if (strncmp(req, "GET /chunked ", 13) == 0) {
 			static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 			write_all(c, head, sizeof head - 1);
 			size_t off = 0, step = 1;
@@ -504,7 +506,7 @@ static int file_matches_body(const char *path, char *why, size_t whysz)
 	}
 	fclose(f);
 	if (i != BODY_LEN) {
-		snprintf(why, whysz, "body is %zu bytes, expected %d", i, BODY_LEN);
+		snprintf(why, whysz, "body is %zu bytes, expected %zu", i, BODY_LEN);
 		return 0;
 	}
 	return 1;
@@ -548,7 +550,7 @@ static void check_http(struct selftest *t, int unused)
 		else if (!file_matches_body(file, why, sizeof why))
 			report(t, FAIL, names[i], "%s", why);
 		else
-			report(t, PASS, names[i], "%d bytes identical", BODY_LEN);
+			report(t, PASS, names[i], "%zu bytes identical", BODY_LEN);
 		unlink(file);
 		free(out);
 	}
