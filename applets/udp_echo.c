@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "applet.h"
 #include "clock.h"
 #include "echo_dgram.h"
 #include "err.h"
@@ -134,7 +135,6 @@ static int client(struct udp_opts *o, const char *host, const char *port_s)
 	return r;
 }
 
-int udp_echo_main(int argc, char **argv);
 int udp_echo_main(int argc, char **argv)
 {
 	struct udp_opts o;

@@ -4,4 +4,5 @@
  * defining PREFIX_main(int argc, char **argv), plus one line here, kept
  * sorted by name (--list prints the table as is).  Aliases (ping6) are
  * extra lines with the same prefix. */
+APPLET(selftest, "selftest", CAPS_NONE)
 APPLET(udp_echo, "udp-echo", CAPS_NONE)
