@@ -108,9 +108,11 @@ static int serve(const struct udp_opts *o, const char *port_s)
 	return 0;
 }
 
-static int client(struct udp_opts *o, const char *host, const char *port_s)
+static int client(const struct udp_opts *o, const char *host,
+                  const char *port_s)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
+	struct echo_dgram_client_cfg cfg = o->cli;
 	uint16_t port = arg_port(port_s, 0);
 	struct sb_addr a;
 	char target[300];
@@ -121,16 +123,16 @@ static int client(struct udp_opts *o, const char *host, const char *port_s)
 		die(2, "%s: %s", host, addr_strerror(r));
 	snprintf(target, sizeof(target), strchr(host, ':') ? "[%s]:%u" : "%s:%u",
 	         host, port);
-	o->cli.addr = &a;
-	o->cli.target = target;
-	o->cli.stop_fd = sig_fd(sigs);
-	if (o->cli.stop_fd < 0)
+	cfg.addr = &a;
+	cfg.target = target;
+	cfg.stop_fd = sig_fd(sigs);
+	if (cfg.stop_fd < 0)
 		die_sys(2, "signalfd");
 	fd = echo_dgram_client_socket(&a);
 	if (fd < 0)
 		die_sys(2, "connect %s", target);
-	r = o->bench ? echo_dgram_bench_run(fd, &o->cli)
-	             : echo_dgram_ping_run(fd, &o->cli);
+	r = o->bench ? echo_dgram_bench_run(fd, &cfg)
+	             : echo_dgram_ping_run(fd, &cfg);
 	close(fd);
 	return r;
 }
