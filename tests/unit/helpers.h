@@ -1,11 +1,13 @@
 /* helpers: shared by the unit tests (not a test program itself).
  * run_child() forks, runs fn(arg) with stdout/stderr captured into
  * buffers, and reports how the child ended; fn must exit() or return
- * (a return means exit status 99, "did not exit"). */
+ * (a return means exit status 99, "did not exit").  The stderr pipe is
+ * in packet mode (O_DIRECT) so err_writes counts the child's write(2)s. */
 #ifndef SB_TEST_HELPERS_H
 #define SB_TEST_HELPERS_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +24,7 @@ struct child_result {
 	char out[CHILD_BUF]; /* captured stdout, NUL-terminated */
 	char err[CHILD_BUF]; /* captured stderr, NUL-terminated */
 	size_t outlen, errlen;
-	int err_writes;      /* number of read() chunks seen on stderr */
+	int err_writes;      /* number of write(2)s the child made to stderr */
 };
 
 static inline void drain(int fd, char *buf, size_t *len, int *chunks)
@@ -41,7 +43,8 @@ static inline void run_child(void (*fn)(void *), void *arg,
 {
 	int po[2], pe[2];
 	memset(r, 0, sizeof *r);
-	if (pipe(po) < 0 || pipe(pe) < 0)
+	/* stderr in packet mode: one read returns exactly one write */
+	if (pipe(po) < 0 || pipe2(pe, O_DIRECT) < 0)
 		abort();
 	fflush(stdout);
 	fflush(stderr);
