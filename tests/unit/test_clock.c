@@ -63,8 +63,10 @@ static void test_ms_until(void **state)
 	assert_true(r == 1 || r == 0);  /* 0 only if a microsecond passed */
 	r = clock_ms_until(clock_mono_ns() + 100 * NS_PER_MSEC);
 	assert_true(r == 100);          /* 99.99... ms rounds up to 100 */
-	r = clock_ms_until(clock_mono_ns() + 1500 * NS_PER_USEC);
-	assert_int_equal(r, 2);
+	/* 1999.999999 ms: ceil is 2000 unless ~1 ms passes between the
+	 * calls; floor would give 1999 */
+	r = clock_ms_until(clock_mono_ns() + 2000 * NS_PER_MSEC - 1);
+	assert_int_equal(r, 2000);
 	/* clamped */
 	assert_int_equal(clock_ms_until(INT64_MAX), INT_MAX);
 	assert_int_equal(clock_ms_until(clock_mono_ns() + (int64_t)INT_MAX * NS_PER_MSEC * 2),
