@@ -95,6 +95,14 @@ static char *peer_name(int fd, const struct sockaddr *sa, socklen_t len)
 			         (unsigned long)uc.gid);
 		else
 			snprintf(buf, sizeof buf, "unix peer");
+	} else if (sa->sa_family == AF_INET6 &&
+	           IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr)) {
+		/* an IPv4 client of a "::" listener: show it as IPv4 */
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+		struct sockaddr_in s4 = { .sin_family = AF_INET,
+		                          .sin_port = s6->sin6_port };
+		memcpy(&s4.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+		addr_format((struct sockaddr *)&s4, sizeof s4, buf, sizeof buf);
 	} else {
 		addr_format(sa, len, buf, sizeof buf);
 	}
