@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "applet.h"
 #include "echo_cli.h"
 #include "err.h"
 #include "net.h"
@@ -75,7 +76,6 @@ static int serve(const struct echo_opts *o, const char *bind_host,
 	return rc;
 }
 
-int tcp_echo_main(int argc, char **argv);
 int tcp_echo_main(int argc, char **argv)
 {
 	struct echo_opts o;

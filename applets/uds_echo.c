@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "applet.h"
 #include "echo_cli.h"
 #include "err.h"
 #include "num.h"
@@ -82,7 +83,6 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 	die(2, "--type dgram: the datagram engine is not in this build");
 }
 
-int uds_echo_main(int argc, char **argv);
 int uds_echo_main(int argc, char **argv)
 {
 	struct echo_opts o;
