@@ -5,7 +5,6 @@
  * sorted by name (--list prints the table as is).  Aliases (ping6) are
  * extra lines with the same prefix. */
 APPLET(selftest, "selftest", CAPS_NONE)
-APPLET(selftest, "selftest", CAPS_NONE)
 APPLET(tcp_echo, "tcp-echo", CAPS_NONE)
 APPLET(udp_echo, "udp-echo", CAPS_NONE)
 APPLET(uds_echo, "uds-echo", CAPS_NONE)
