@@ -435,8 +435,6 @@ int echo_dgram_client_socket(const struct sb_addr *addr)
 	} else if (family == AF_INET6) {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 	}
-	if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0)
-		goto fail;
 	return fd;
 fail:
 	e = errno;
@@ -462,6 +460,9 @@ struct dgram_client {
 	uint64_t ignored;          /* not ours: bad magic, id or seq */
 	int bench;
 	int blocked_out;           /* EAGAIN on send: wait for EPOLLOUT */
+	int connected;             /* connect() done (again after a Unix peer died) */
+	int unix_peer;             /* AF_UNIX: send errors mean the server went away */
+	int setup_errno;           /* bench: connect/send failed, stop */
 	int stopped;
 	struct loop l;
 	struct loop_io io, stop;
@@ -651,6 +652,22 @@ static void client_read(struct dgram_client *d)
 	}
 }
 
+/* A probe that could not even be sent: it counts as sent and failed. */
+static void probe_failed(struct dgram_client *d, int64_t now, const char *op,
+                         int e)
+{
+	uint64_t seq = seqtrack_send(&d->t, now);
+	char what[128];
+
+	seqtrack_fail(&d->t, seq);
+	if (d->bench) {
+		d->setup_errno = e;     /* bench: the run stops here */
+		return;
+	}
+	snprintf(what, sizeof(what), "%s: %s", op, strerror(e));
+	print_error(d, seq + 1, NULL, what);
+}
+
 /* Send up to n probes (bench: a batch; ping: n = 1).  Returns how many
  * were sent or failed (each is accounted), 0 when the socket is full. */
 static unsigned client_send(struct dgram_client *d, unsigned n)
@@ -663,6 +680,14 @@ static unsigned client_send(struct dgram_client *d, unsigned n)
 
 	if (n > TX_BATCH)
 		n = TX_BATCH;
+	if (!d->connected) {
+		if (connect(d->fd, (const struct sockaddr *)&d->c->addr->ss,
+		            d->c->addr->len) < 0) {
+			probe_failed(d, now, "connect", errno);
+			return 1;
+		}
+		d->connected = 1;
+	}
 	for (i = 0; i < n; i++) {
 		struct probe_hdr h = { d->id, d->t.next_seq + i + 1, now };
 		unsigned char *b = d->txbuf + (size_t)i * d->c->size;
@@ -689,6 +714,19 @@ static unsigned client_send(struct dgram_client *d, unsigned n)
 			d->blocked_out = 1;
 			break;
 		}
+		if (d->unix_peer) {
+			/* the server's socket is gone: the kernel has dropped the
+			 * association, the next probe connects again */
+			int e = errno;
+
+			probe_failed(d, now, "send", e);
+			done++;
+			if (e == ECONNREFUSED || e == ENOTCONN || e == ENOENT) {
+				d->connected = 0;
+				break;
+			}
+			continue;
+		}
 		if (is_async_error(errno) && !retried) {
 			/* an earlier probe's ICMP error, reported here: the
 			 * pending error is now cleared, try once more */
@@ -696,20 +734,11 @@ static unsigned client_send(struct dgram_client *d, unsigned n)
 			read_errqueue(d);
 			continue;
 		}
-		/* this probe could not be sent: it counts, as failed */
-		{
-			int e = errno;
-			uint64_t seq = seqtrack_send(&d->t, now);
-			char what[128];
-
-			seqtrack_fail(&d->t, seq);
-			if (!d->bench) {
-				snprintf(what, sizeof(what), "send: %s", strerror(e));
-				print_error(d, seq + 1, NULL, what);
-			}
-			done++;     /* the rest keep their seqs: this one used its own */
-			retried = 0;
-		}
+		/* this probe could not be sent: it counts, as failed; the rest
+		 * of the batch keep their seqs, this one used its own */
+		probe_failed(d, now, "send", errno);
+		done++;
+		retried = 0;
 	}
 	return done;
 }
@@ -749,6 +778,7 @@ static int client_init(struct dgram_client *d, int fd,
 	d->fd = fd;
 	d->bench = bench;
 	d->id = random_id();
+	d->unix_peer = c->addr->ss.ss_family == AF_UNIX;
 	d->rxsz = c->size < 2048 ? 2048 : c->size;
 	d->rs = malloc(sizeof(*d->rs));
 	d->txbuf = malloc(TX_BATCH * c->size);
@@ -851,11 +881,10 @@ static void print_summary(struct dgram_client *d, int64_t elapsed_ns)
 		return;
 	}
 	if (d->bench)
-		printf("\n--- %s %s bench: %" PRIu32 " in flight, %zu bytes, %.2f s ---\n",
-		       c->target, applet_name, c->inflight, c->size,
-		       (double)elapsed_ns / 1e9);
+		printf("\n--- %s echo bench: %" PRIu32 " in flight, %zu bytes, %.2f s ---\n",
+		       c->target, c->inflight, c->size, (double)elapsed_ns / 1e9);
 	else
-		printf("\n--- %s %s statistics ---\n", c->target, applet_name);
+		printf("\n--- %s echo statistics ---\n", c->target);
 	printf("%" PRIu64 " datagrams transmitted, %" PRIu64 " received",
 	       t->sent, t->received);
 	if (t->failed)
@@ -924,8 +953,10 @@ static void print_start(struct dgram_client *d)
 		json_end(&j, stdout);
 		return;
 	}
-	printf("%s %s (%s): %zu bytes per datagram\n", applet_name, c->target,
-	       d->from, c->size);
+	printf("ECHO %s", c->target);
+	if (strcmp(c->target, d->from))
+		printf(" (%s)", d->from);
+	printf(": %zu data bytes\n", c->size);
 	fflush(stdout);
 }
 
@@ -995,9 +1026,11 @@ int echo_dgram_bench_run(int fd, const struct echo_dgram_client_cfg *c)
 		goto out;
 	}
 	if (!c->quiet && !c->json) {
-		printf("%s %s (%s): bench, %" PRIu32 " in flight, %zu bytes, %.2f s\n",
-		       applet_name, c->target, d.from, c->inflight, c->size,
-		       (double)c->duration_ns / 1e9);
+		printf("ECHO %s", c->target);
+		if (strcmp(c->target, d.from))
+			printf(" (%s)", d.from);
+		printf(": bench, %" PRIu32 " in flight, %zu bytes, %.2f s\n",
+		       c->inflight, c->size, (double)c->duration_ns / 1e9);
 		fflush(stdout);
 	}
 	d.start_ns = clock_mono_ns();
@@ -1015,11 +1048,17 @@ int echo_dgram_bench_run(int fd, const struct echo_dgram_client_cfg *c)
 		while (seqtrack_expire(&d.t, now, c->timeout_ns, NULL))
 			;
 		/* keep `inflight` outstanding */
-		while (!draining && !d.blocked_out && d.t.pending < c->inflight) {
+		while (!draining && !d.blocked_out && !d.setup_errno &&
+		       d.t.pending < c->inflight) {
 			unsigned want = c->inflight - (unsigned)d.t.pending;
 
 			if (client_send(&d, want) == 0)
 				break;
+		}
+		if (d.setup_errno) {
+			err_num(d.setup_errno, "%s", c->target);
+			stop_send = now;
+			break;
 		}
 		want_out(&d);
 		if (loop_once(&d.l, min_deadline(draining ? drain_end : end,

@@ -181,7 +181,7 @@ wait_until 100 grep -q "seq=2 " "$TEST_TMP/int.out"
 kill -INT "$cpid"
 rc=0; wait "$cpid" || rc=$?
 if [ "$rc" -le 1 ]; then ok "interrupted client exits 0/1 ($rc)"; else fail "interrupted client exits 0/1" "rc=$rc"; fi
-check "interrupted client prints the summary" grep -q "^--- 127.0.0.1:$S2_PORT udp-echo statistics ---$" "$TEST_TMP/int.out"
+check "interrupted client prints the summary" grep -q "^--- 127.0.0.1:$S2_PORT echo statistics ---$" "$TEST_TMP/int.out"
 
 # ---- a lossy path: 30% of requests dropped in a netns pair ------------------
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v nft >/dev/null &&
