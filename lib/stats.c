@@ -89,9 +89,15 @@ int64_t stats_mdev_us(const struct rtt_stats *s)
 {
 	if (!s->n)
 		return 0;
-	int64_t avg = s->sum_us / (int64_t)s->n;
-	int64_t mean2 = s->sum2_us / (int64_t)s->n;
-	int64_t var = mean2 - avg * avg;
+	int64_t n = (int64_t)s->n, var;
+	/* iputils 20221126 finish(): while tsum fits an int it subtracts
+	 * before dividing (keeps small times exact), else mean2 - avg^2. */
+	if (s->sum_us < INT32_MAX && s->sum2_us != INT64_MAX) {
+		var = (s->sum2_us - (s->sum_us * s->sum_us) / n) / n;
+	} else {
+		int64_t avg = s->sum_us / n;
+		var = s->sum2_us / n - avg * avg;
+	}
 	return var > 0 ? (int64_t)stats_isqrt((uint64_t)var) : 0;
 }
 
