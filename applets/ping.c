@@ -675,8 +675,13 @@ static void run(struct ping *p)
 		if (deadline_at >= 0 && now >= deadline_at)
 			break;
 		if (!all_sent(p) && now >= send_due(p, now)) {
-			send_probe(p);
-			schedule_next(p, now);
+			/* Everything due goes out before reading (a preload
+			 * is a burst), bounded so replies still get read. */
+			for (int k = 0; k <= p->o.preload && !all_sent(p) &&
+			     now >= send_due(p, now); k++) {
+				send_probe(p);
+				schedule_next(p, now);
+			}
 			recv_some(p);
 			continue;
 		}
