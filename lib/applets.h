@@ -6,3 +6,4 @@
  * extra lines with the same prefix. */
 APPLET(ping, "ping", CAP_NET_RAW)
 APPLET(ping, "ping6", CAP_NET_RAW)
+APPLET(selftest, "selftest", CAPS_NONE)

@@ -66,7 +66,7 @@ void stats_merge(struct rtt_stats *dst, const struct rtt_stats *src)
 	dst->sum_us += src->sum_us;
 	dst->sum2_us += src->sum2_us;
 	dst->sum_ns += src->sum_ns;
-	for (size_t i = 0; i < STATS_POW * STATS_SUB; i++)
+	for (size_t i = 0; i < (size_t)STATS_POW * STATS_SUB; i++)
 		dst->hist[i] += src->hist[i];
 }
 
