@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "applet.h"
 #include "caps.h"
 #include "clock.h"
 #include "err.h"
@@ -924,7 +925,8 @@ static void read_group_range(char *buf, size_t n)
 }
 
 /* Neither socket type: say what was tried and how to fix it (exit 2). */
-static noreturn void explain_no_socket(int raw_tried, int raw_err, int dgram_err)
+__attribute__((noreturn))
+static void explain_no_socket(int raw_tried, int raw_err, int dgram_err)
 {
 	char range[64], self[PATH_MAX], raw_part[128];
 	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -1105,7 +1107,6 @@ static void print_header(struct ping *p)
 	out_flush(p);
 }
 
-int ping_main(int argc, char **argv);
 int ping_main(int argc, char **argv)
 {
 	struct ping *p = calloc(1, sizeof *p);
