@@ -55,7 +55,7 @@ enum {
 };
 
 static const struct opt ping_opts[] = {
-	{ 'c', "count", "COUNT", "stop after COUNT replies (probes, with -w: keep trying)" },
+	{ 'c', "count", "COUNT", "stop after COUNT probes (with -w: after COUNT replies)" },
 	{ 'i', "interval", "SECS", "seconds between probes (default 1; non-root >= 0.002)" },
 	{ 'W', "timeout", "SECS", "wait for a reply after the last probe (default 10)" },
 	{ 'w', "deadline", "SECS", "stop after SECS in total" },
