@@ -159,6 +159,10 @@ table ip sbping {
 		ip daddr 198.18.2.3 reject with icmp type host-unreachable
 		ip daddr 198.18.2.4 icmp type echo-request numgen random mod 10 < 5 drop
 	}
+	chain sbpost {
+		type filter hook postrouting priority 0;
+		ip saddr 198.18.2.2 oifname "sbv1r$$" icmp type echo-reply dup to 198.18.1.2 device "sbv1r$$"
+	}
 }
 EOF
 # wait for the path (neighbour resolution) rather than sleeping
@@ -166,6 +170,11 @@ wait_until 100 ip netns exec "$H1" "$IPUTILS" -c 1 -W 0.2 198.18.2.2 || fail "to
 
 out=$(T ip netns exec "$H1" "$PING" -c 2 -i 0.2 198.18.2.2); rc=$?
 [ "$rc" = 0 ] && grep -q 'ttl=63' <<<"$out" && ok "through the router: ttl=63" || fail "through the router: ttl=63" "$out"
+out=$(T ip netns exec "$H1" "$PING" -c 2 -i 0.2 198.18.2.2); rc=$?
+if [ "$rc" = 0 ] && grep -q 'icmp_seq=1 ttl=63 time=[0-9.]* ms (DUP!)$' <<<"$out" &&
+   grep -qE '^2 packets transmitted, 2 received, \+[0-9]+ duplicates, 0% packet loss' <<<"$out"; then
+	ok "nft dup: (DUP!) marked and counted"
+else fail "nft dup: (DUP!) marked and counted" "$out"; fi
 a=$(T ip netns exec "$H1" "$IPUTILS" -c 1 -t 1 198.18.2.2 2>&1); ra=$?
 b=$(T ip netns exec "$H1" "$PING" -c 1 -t 1 198.18.2.2 2>&1); rb=$?
 if [ "$(mask <<<"$a")" = "$(mask <<<"$b")" ] && [ "$ra" = "$rb" ] && [ "$rb" = 1 ] &&
