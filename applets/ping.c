@@ -20,6 +20,7 @@
 #include <linux/errqueue.h>
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
+#include <linux/filter.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -659,6 +660,9 @@ static void run(struct ping *p)
 	sigdelset(&empty, SIGQUIT);
 	sigdelset(&empty, SIGALRM);
 	sig_catch(1);
+	/* A closed pipe ends ping as it ends iputils (`ping host | head`);
+	 * sig_catch() ignores SIGPIPE, which would ping on forever. */
+	signal(SIGPIPE, SIG_DFL);
 
 	p->start_ns = p->next_send_ns = p->last_send_ns = clock_mono_ns();
 	if (p->o.deadline_ns)
@@ -1009,6 +1013,33 @@ static void set_opt(struct ping *p, int level, int name, int val, const char *wh
 		die_sys(2, "%s", what);
 }
 
+/* A raw socket gets every echo reply on the host: let the kernel drop
+ * the ones with another identifier (other pings) before they are queued.
+ * Everything else (errors) passes. */
+static void attach_ident_filter(struct ping *p)
+{
+	struct sock_filter f[] = {
+		/* IPv4 raw data starts at the IP header: X = its length */
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, p->ident, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, p->v6 ? ICMPV6_ECHO_REPLY : ICMP_ECHOREPLY, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog;
+
+	/* IPv6 raw data starts at the ICMPv6 header: X stays 0. */
+	if (p->v6)
+		f[0] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 0);
+	prog.len = sizeof f / sizeof f[0];
+	prog.filter = f;
+	if (setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
+		err_sys("WARNING: failed to install socket filter");
+}
+
 static void open_socket(struct ping *p)
 {
 	int fam = p->v6 ? AF_INET6 : AF_INET;
@@ -1073,6 +1104,8 @@ static void open_socket(struct ping *p)
 			id = (uint16_t)(getpid() ^ clock_mono_ns());
 		p->ident = id;
 	}
+	if (p->raw)
+		attach_ident_filter(p);
 	/* Least privilege from here on: nothing effective, nothing permitted. */
 	if (caps_drop_all() < 0)
 		die_sys(2, "cannot drop capabilities");
