@@ -151,6 +151,14 @@ ip -n "$H2" addr add 198.18.2.2/24 dev sbv2$$; ip -n "$H2" link set sbv2$$ up
 ip -n "$H2" addr add 198.18.2.4/24 dev sbv2$$
 ip -n "$H1" route add default via 198.18.1.1
 ip -n "$H2" route add default via 198.18.2.1
+# IPv6 from the benchmarking range 2001:2::/48 (RFC 5180), no DAD wait
+ip -n "$H1" addr add 2001:2:0:1::2/64 dev sbv1$$ nodad
+ip -n "$R" addr add 2001:2:0:1::1/64 dev sbv1r$$ nodad
+ip -n "$R" addr add 2001:2:0:2::1/64 dev sbv2r$$ nodad
+ip -n "$H2" addr add 2001:2:0:2::2/64 dev sbv2$$ nodad
+ip -n "$H1" -6 route add default via 2001:2:0:1::1
+ip -n "$H2" -6 route add default via 2001:2:0:2::1
+ip netns exec "$R" sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.icmp.ratelimit=0
 ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=100000
 ip netns exec "$R" nft -f - <<EOF
 table ip sbping {
@@ -165,8 +173,17 @@ table ip sbping {
 	}
 }
 EOF
+ip netns exec "$R" nft -f - <<EOF
+table ip6 sbping6 {
+	chain sbfwd {
+		type filter hook forward priority 0;
+		ip6 daddr 2001:2:0:2::3 reject with icmpv6 type admin-prohibited
+	}
+}
+EOF
 # wait for the path (neighbour resolution) rather than sleeping
 wait_until 100 ip netns exec "$H1" "$IPUTILS" -c 1 -W 0.2 198.18.2.2 || fail "topology reachable"
+wait_until 100 ip netns exec "$H1" "$IPUTILS" -c 1 -W 0.2 2001:2:0:2::2 || fail "topology reachable (v6)"
 
 out=$(T ip netns exec "$H1" "$PING" -c 2 -i 0.2 198.18.2.2); rc=$?
 [ "$rc" = 0 ] && grep -q 'ttl=63' <<<"$out" && ok "through the router: ttl=63" || fail "through the router: ttl=63" "$out"
@@ -192,6 +209,29 @@ if [ "$(mask <<<"$a")" = "$(mask <<<"$b")" ] && [ "$ra" = "$rb" ] &&
 else fail "nft reject: Destination Host Unreachable, as iputils" "$a
 ---
 $b"; fi
+for args in "-c 1 -t 1 2001:2:0:2::2" "-c 2 -i 0.2 2001:2:0:2::3" "-c 2 -i 0.2 2001:2:0:2::2"; do
+	a=$(T ip netns exec "$H1" "$IPUTILS" $args 2>&1); ra=$?
+	b=$(T ip netns exec "$H1" "$PING" $args 2>&1); rb=$?
+	if [ "$(mask <<<"$a")" = "$(mask <<<"$b")" ] && [ "$ra" = "$rb" ]; then ok "v6 routed: ping $args as iputils (exit $rb)"
+	else fail "v6 routed: ping $args as iputils" "$a
+---
+$b"; fi
+done
+grep -q 'Destination unreachable: Administratively prohibited' <<<"$(T ip netns exec "$H1" "$PING" -c 1 2001:2:0:2::3)" &&
+	ok "v6 reject text" || fail "v6 reject text"
+# the datagram socket's errors come only from the error queue (a copy
+# without file capabilities, so the user gets no raw socket)
+mkdir -m 755 "$TEST_TMP/nocap"; cp "$SOCKBOX" "$TEST_TMP/nocap/ping"; chmod 755 "$TEST_TMP/nocap/ping"
+ip netns exec "$H1" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+for args in "-c 1 -t 1 198.18.2.2" "-c 2 -i 0.2 198.18.2.3" "-c 1 -t 1 2001:2:0:2::2" "-c 2 -i 0.2 2001:2:0:2::3"; do
+	a=$(T ip netns exec "$H1" "$IPUTILS" $args 2>&1); ra=$?
+	b=$(T ip netns exec "$H1" setpriv --reuid "$U" --regid "$U" --clear-groups --inh-caps=-all "$TEST_TMP/nocap/ping" $args 2>&1); rb=$?
+	if [ "$(mask <<<"$a")" = "$(mask <<<"$b")" ] && [ "$ra" = "$rb" ] && grep -q '^From ' <<<"$b"; then
+		ok "unprivileged dgram: ping $args errors as iputils"
+	else fail "unprivileged dgram: ping $args errors as iputils" "$a
+---
+$b"; fi
+done
 out=$(T ip netns exec "$H1" "$PING" --json -c 1 198.18.2.3)
 grep -q '"type":"error","seq":1,"from":"198.18.1.1","icmp_type":3,"icmp_code":1,"text":"Destination Host Unreachable"' <<<"$out" &&
 	ok "--json error event" || fail "--json error event" "$out"
