@@ -57,6 +57,27 @@ out=$(T "$PING" -f -c 200 127.0.0.1 | tail -3)
 grep -q '^200 packets transmitted, 200 received, 0% packet loss' <<<"$out" &&
 	ok "flood -c 200 counts" || fail "flood -c 200 counts" "$out"
 
+# sequence numbers wrap past 65535 without false duplicates
+out=$(T "$PING" -i 0 -c 65540 127.0.0.1)
+if grep -q 'icmp_seq=65535 ' <<<"$out" && [ "$(grep -c 'icmp_seq=0 ' <<<"$out")" = 1 ] &&
+   ! grep -q DUP <<<"$out" && grep -q '^65540 packets transmitted, 65540 received, 0% packet loss' <<<"$out"; then
+	ok "sequence wraps 65535 -> 0, no false duplicates"
+else fail "sequence wraps 65535 -> 0, no false duplicates" "$(tail -3 <<<"$out")"; fi
+
+# SIGQUIT: one status line on stderr, and ping goes on
+fifo=$TEST_TMP/quitfifo; mkfifo "$fifo"
+"$PING" -c 4 -i 0.2 127.0.0.1 >"$fifo" 2>"$TEST_TMP/quit.err" &
+pid=$!
+exec {fd}<"$fifo"
+IFS= read -r -t 10 -u "$fd" line; IFS= read -r -t 10 -u "$fd" line
+kill -QUIT "$pid"
+rest=$(timeout 10 cat <&$fd); exec {fd}<&-
+wait "$pid"; rc=$?
+if [ "$rc" = 0 ] && grep -qE $'^\r[0-9]+/[0-9]+ packets, [0-9]+% loss, min/avg/ewma/max = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$' "$TEST_TMP/quit.err" &&
+   grep -q '^4 packets transmitted, 4 received' <<<"$rest"; then
+	ok "SIGQUIT: status line on stderr, run continues"
+else fail "SIGQUIT: status line on stderr, run continues" "rc=$rc $(od -c "$TEST_TMP/quit.err" | head -3) $rest"; fi
+
 out=$(T "$SOCKBOX_BIN/ping6" -c 1 ::1); expect_eq "ping6 alias implies -6" "PING ::1(::1) 56 data bytes" "$(head -1 <<<"$out")"
 T "$PING" -4 -6 ::1 >/dev/null 2>&1; expect_eq "-4 -6 together: exit 2" 2 $?
 T "$PING" >/dev/null 2>&1; expect_eq "no destination: exit 2" 2 $?
