@@ -644,6 +644,23 @@ static int64_t min_t(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
+/* Sleep until the socket has something, a signal arrives (only inside
+ * ppoll are they unblocked: no lost wake-up) or `wake` (<0: no limit). */
+static void wait_input(struct ping *p, int64_t now, int64_t wake,
+                       const sigset_t *unblocked)
+{
+	struct pollfd pfd = { p->fd, POLLIN, 0 };
+	struct timespec ts, *tsp = NULL;
+
+	out_flush(p);
+	if (wake >= 0) {
+		ts = clock_ts(wake > now ? wake - now : 0);
+		tsp = &ts;
+	}
+	if (ppoll(&pfd, 1, tsp, unblocked) > 0 && (pfd.revents & POLLERR))
+		read_errqueue(p);
+}
+
 static void run(struct ping *p)
 {
 	sigset_t block, empty;
@@ -710,18 +727,10 @@ static void run(struct ping *p)
 		wake = min_t(exit_at, deadline_at);
 		if (!all_sent(p))
 			wake = min_t(wake, send_due(p, now));
-		if (p->sent_at && p->tmo_done < p->seq.transmitted)
+		if (p->sent_at && p->tmo_done < p->seq.transmitted &&
+		    p->sent_at[(uint16_t)(p->tmo_done + 1)] >= 0)
 			wake = min_t(wake, p->sent_at[(uint16_t)(p->tmo_done + 1)] + p->o.linger_ns);
-		out_flush(p);
-		struct pollfd pfd = { p->fd, POLLIN, 0 };
-		struct timespec ts, *tsp = NULL;
-		if (wake >= 0) {
-			ts = clock_ts(wake > now ? wake - now : 0);
-			tsp = &ts;
-		}
-		int r = ppoll(&pfd, 1, tsp, &empty);
-		if (r > 0 && (pfd.revents & POLLERR))
-			read_errqueue(p);
+		wait_input(p, now, wake, &empty);
 	}
 	sigprocmask(SIG_SETMASK, &empty, NULL);
 }
