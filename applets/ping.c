@@ -379,7 +379,7 @@ static int handle_packet(struct ping *p, size_t n, struct msghdr *msg,
 			return 0;                  /* another process's ping */
 		if (!same_addr(p, from))
 			return 0;
-		if (!icmp_payload_ok(&m, p->o.pattern, (size_t)p->o.patlen, NULL))
+		if (!icmp_payload_ok(&m, p->tx + ICMP_HDR_LEN, p->o.datalen, NULL))
 			return 0;                  /* not our payload: not ours */
 		if (ttl < 0)
 			ttl = cmsg_ttl(msg);
@@ -550,8 +550,8 @@ static void send_probe(struct ping *p)
 		                                   pingseq_last(&p->seq)), sizeof line);
 	}
 	now = clock_mono_ns();
-	len = icmp_echo_build(p->tx, sizeof p->tx, p->v6, p->ident, seq,
-	                      p->o.datalen, p->o.pattern, (size_t)p->o.patlen, now);
+	len = ICMP_HDR_LEN + p->o.datalen;
+	icmp_echo_stamp(p->tx, len, p->v6, seq, now);
 	r = sendto(p->fd, p->tx, len, 0, (struct sockaddr *)&p->dst, p->dstlen);
 	if (r < 0 && (errno == EAGAIN || errno == ENOBUFS || errno == ENOMEM)) {
 		/* Queue full: try again a little later, nothing was sent. */
@@ -1169,6 +1169,9 @@ int ping_main(int argc, char **argv)
 		for (size_t i = 0; i < 65536; i++)
 			p->sent_at[i] = -1;
 	}
+	/* The request is built once; each probe only stamps seq and time. */
+	icmp_echo_build(p->tx, sizeof p->tx, p->v6, p->ident, 0, p->o.datalen,
+	                p->o.pattern, (size_t)p->o.patlen, 0);
 	print_header(p);
 	run(p);
 	rc = finish(p);

@@ -21,16 +21,34 @@ uint16_t icmp_checksum(const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	uint64_t sum = 0;
-	size_t i;
 
-	/* Sum big-endian 16-bit words; the result is stored big-endian. */
-	for (i = 0; i + 1 < len; i += 2)
-		sum += rd16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
+	/* The one's complement sum does not depend on byte order: add words
+	 * as they lie in memory and the folded result, stored back the same
+	 * way, is the network-order checksum.  32-bit loads fold to the same
+	 * 16-bit sum as 16-bit ones. */
+	for (; len >= 4; p += 4, len -= 4) {
+		uint32_t w;
+		memcpy(&w, p, 4);
+		sum += w;
+	}
+	if (len >= 2) {
+		uint16_t w;
+		memcpy(&w, p, 2);
+		sum += w;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		uint8_t last[2] = { p[0], 0 };
+		uint16_t w;
+		memcpy(&w, last, 2);
+		sum += w;
+	}
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)~sum;
 }
 
 size_t icmp_echo_build(uint8_t *buf, size_t cap, int v6, uint16_t id,
@@ -60,6 +78,21 @@ size_t icmp_echo_build(uint8_t *buf, size_t cap, int v6, uint16_t id,
 		memcpy(buf + 2, &c, 2);
 	}
 	return len;
+}
+
+void icmp_echo_stamp(uint8_t *buf, size_t len, int v6, uint16_t seq,
+                     int64_t send_ns)
+{
+	buf[6] = (uint8_t)(seq >> 8);
+	buf[7] = (uint8_t)seq;
+	if (len >= ICMP_HDR_LEN + ICMP_TS_LEN)
+		memcpy(buf + ICMP_HDR_LEN, &send_ns, sizeof send_ns);
+	if (!v6) {
+		uint16_t c;
+		buf[2] = buf[3] = 0;
+		c = icmp_checksum(buf, len);
+		memcpy(buf + 2, &c, 2);
+	}
 }
 
 static int v4_is_error(uint8_t type)
@@ -214,20 +247,19 @@ int64_t icmp_payload_time(const struct icmp_msg *m, int *ok)
 	return t;
 }
 
-int icmp_payload_ok(const struct icmp_msg *m, const uint8_t *pattern,
-                    size_t pattern_len, size_t *bad)
+int icmp_payload_ok(const struct icmp_msg *m, const uint8_t *sent,
+                    size_t sent_len, size_t *bad)
 {
-	size_t i = m->data_len >= ICMP_TS_LEN ? ICMP_TS_LEN : 0;
+	size_t i = sent_len >= ICMP_TS_LEN ? ICMP_TS_LEN : 0;
+	size_t n = m->data_len < sent_len ? m->data_len : sent_len;
 
-	for (; i < m->data_len; i++) {
-		uint8_t want = pattern_len ? pattern[i % pattern_len] : (uint8_t)i;
-		if (m->data[i] != want) {
-			if (bad)
-				*bad = i;
-			return 0;
-		}
-	}
-	return 1;
+	if (i >= n || !memcmp(m->data + i, sent + i, n - i))
+		return 1;
+	for (; i < n && m->data[i] == sent[i]; i++)
+		;
+	if (bad)
+		*bad = i;
+	return 0;
 }
 
 static const char *const unreach4[16] = {

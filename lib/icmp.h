@@ -106,11 +106,18 @@ int icmp_parse_orig(int v6, const uint8_t *buf, size_t len,
  * is shorter than ICMP_TS_LEN. */
 int64_t icmp_payload_time(const struct icmp_msg *m, int *ok);
 
-/* 1 when payload bytes from ICMP_TS_LEN on match what icmp_echo_build()
- * wrote for this pattern (an echo really ours); else 0.  Also gives the
- * first mismatching offset in *bad (may be NULL). */
-int icmp_payload_ok(const struct icmp_msg *m, const uint8_t *pattern,
-                    size_t pattern_len, size_t *bad);
+/* 1 when the reply's payload matches the payload we sent (sent, the
+ * bytes after the request's ICMP header), apart from the time field
+ * [0,16): an echo really ours.  A shorter reply is compared as far as it
+ * goes.  Otherwise 0, with the first differing offset in *bad (may be
+ * NULL). */
+int icmp_payload_ok(const struct icmp_msg *m, const uint8_t *sent,
+                    size_t sent_len, size_t *bad);
+
+/* Per-probe update of a request built by icmp_echo_build() (len bytes):
+ * set the sequence and the send time, recompute the IPv4 checksum. */
+void icmp_echo_stamp(uint8_t *buf, size_t len, int v6, uint16_t seq,
+                     int64_t send_ns);
 
 /* The text iputils 20221126 prints after "From ADDR icmp_seq=N " for an
  * ICMP error (v4 or v6 type/code; info as in struct icmp_msg / ee_info).

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			int ok;
 			(void)icmp_payload_time(&m, &ok);
-			(void)icmp_payload_ok(&m, NULL, 0, NULL);
+			(void)icmp_payload_ok(&m, b, size, NULL);
 		}
 		char text[128];
 		icmp_error_text(f == ICMP_V6, m.type, m.code, m.info, text, sizeof text);

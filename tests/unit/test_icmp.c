@@ -52,6 +52,43 @@ static void test_build_v4(void **st)
 		assert_int_equal(buf[8 + i], i);
 }
 
+static void test_stamp(void **st)
+{
+	uint8_t a[100], b[100];
+	const uint8_t pat[] = { 0x5a };
+	(void)st;
+	/* stamping a template equals building the probe from scratch */
+	for (int v6 = 0; v6 <= 1; v6++)
+		for (size_t dl = 0; dl < 60; dl += 7) {
+			size_t n = icmp_echo_build(a, sizeof a, v6, 0x1111, 0, dl, pat, 1, 0);
+			icmp_echo_stamp(a, n, v6, 0xabcd, 123456789);
+			size_t m = icmp_echo_build(b, sizeof b, v6, 0x1111, 0xabcd, dl, pat, 1, 123456789);
+			assert_int_equal(n, m);
+			assert_memory_equal(a, b, n);
+			if (!v6)
+				assert_int_equal(icmp_checksum(a, n), 0);
+		}
+}
+
+static void test_checksum_lengths(void **st)
+{
+	uint8_t b[67];
+	(void)st;
+	for (size_t i = 0; i < sizeof b; i++)
+		b[i] = (uint8_t)(i * 37 + 11);
+	/* against a plain 16-bit big-endian reference at every length */
+	for (size_t len = 0; len <= sizeof b; len++) {
+		uint32_t sum = 0;
+		for (size_t i = 0; i + 1 < len; i += 2)
+			sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+		if (len & 1)
+			sum += (uint32_t)b[len - 1] << 8;
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		assert_int_equal(ntohs(icmp_checksum(b, len)), (uint16_t)~sum);
+	}
+}
+
 static void test_build_v6_pattern(void **st)
 {
 	uint8_t buf[128];
@@ -108,14 +145,21 @@ static void test_parse_reply_v4_raw(void **st)
 	int ok;
 	assert_int_equal(icmp_payload_time(&m, &ok), 1234);
 	assert_true(ok);
-	assert_true(icmp_payload_ok(&m, NULL, 0, NULL));
+	uint8_t sent[64];
+	icmp_echo_build(sent, sizeof sent, 0, 0xbeef, 3, 56, NULL, 0, 999);
+	assert_true(icmp_payload_ok(&m, sent + 8, 56, NULL));  /* time differs: fine */
 	/* a flipped payload bit: bad checksum, and not our payload */
 	pkt[h + 40] ^= 1;
 	assert_int_equal(icmp_parse(ICMP_V4_RAW, pkt, n, &m), ICMP_REPLY);
 	assert_false(m.csum_ok);
 	size_t bad = 0;
-	assert_false(icmp_payload_ok(&m, NULL, 0, &bad));
+	assert_false(icmp_payload_ok(&m, sent + 8, 56, &bad));
 	assert_int_equal(bad, 40 - 8);
+	/* a truncated reply is compared as far as it goes */
+	pkt[h + 40] ^= 1;
+	assert_int_equal(icmp_parse(ICMP_V4_RAW, pkt, h + 8 + 30, &m), ICMP_REPLY);
+	assert_true(icmp_payload_ok(&m, sent + 8, 56, NULL));
+	pkt[h + 40] ^= 1;
 	/* every truncation is rejected or parsed without reading past len */
 	pkt[h + 40] ^= 1;
 	for (size_t k = 0; k < n; k++) {
@@ -317,6 +361,8 @@ int main(void)
 		cmocka_unit_test(test_checksum_rfc1071),
 		cmocka_unit_test(test_build_v4),
 		cmocka_unit_test(test_build_v6_pattern),
+		cmocka_unit_test(test_stamp),
+		cmocka_unit_test(test_checksum_lengths),
 		cmocka_unit_test(test_parse_reply_v4_raw),
 		cmocka_unit_test(test_parse_reply_dgram_and_v6),
 		cmocka_unit_test(test_parse_error_v4),
