@@ -418,9 +418,10 @@ static void json_error(struct ping *p, uint16_t seq, const char *from,
 
 static void local_error(struct ping *p, const struct sock_extended_err *e)
 {
-	p->errors++;
+	/* iputils counts a local error only when it prints it (not -q). */
 	if (p->o.quiet)
 		return;
+	p->errors++;
 	if (p->o.flood && !p->o.json) {
 		out_str(p, "E");
 		return;
