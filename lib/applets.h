@@ -7,3 +7,5 @@
 APPLET(ping, "ping", CAP_NET_RAW)
 APPLET(ping, "ping6", CAP_NET_RAW)
 APPLET(selftest, "selftest", CAPS_NONE)
+APPLET(tcp_echo, "tcp-echo", CAPS_NONE)
+APPLET(uds_echo, "uds-echo", CAPS_NONE)
