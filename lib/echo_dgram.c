@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "echo_client.h"
 #include "echo_dgram.h"
 #include "err.h"
+#include "icmp.h"
 #include "json.h"
 #include "loop.h"
 #include "seqtrack.h"
@@ -50,69 +52,6 @@ int echo_dgram_blocked(const struct sockaddr *src, socklen_t srclen,
 		return 1;
 	}
 	return self && addr_equal(src, self);
-}
-
-const char *echo_dgram_icmp_text(int origin, int type, int code)
-{
-	static const char *const unreach4[] = {
-		"Destination Net Unreachable", "Destination Host Unreachable",
-		"Destination Protocol Unreachable", "Destination Port Unreachable",
-		"Frag needed and DF set", "Source Route Failed",
-		"Destination Net Unknown", "Destination Host Unknown",
-		"Source Host Isolated", "Destination Net Prohibited",
-		"Destination Host Prohibited",
-		"Destination Net Unreachable for Type of Service",
-		"Destination Host Unreachable for Type of Service",
-		"Packet filtered", "Precedence Violation", "Precedence Cutoff",
-	};
-	static const char *const unreach6[] = {
-		"Destination unreachable: No route",
-		"Destination unreachable: Administratively prohibited",
-		"Destination unreachable: Beyond scope",
-		"Destination unreachable: Address unreachable",
-		"Destination unreachable: Port unreachable",
-		"Destination unreachable: Source address failed ingress/egress policy",
-		"Destination unreachable: Reject route",
-	};
-
-	if (origin == SO_EE_ORIGIN_ICMP) {
-		if (type == 3 && code >= 0 &&
-		    (size_t)code < sizeof(unreach4) / sizeof(unreach4[0]))
-			return unreach4[code];
-		if (type == 11)
-			return "Time to live exceeded";
-		if (type == 12)
-			return "Parameter problem";
-	} else if (origin == SO_EE_ORIGIN_ICMP6) {
-		if (type == 1 && code >= 0 &&
-		    (size_t)code < sizeof(unreach6) / sizeof(unreach6[0]))
-			return unreach6[code];
-		if (type == 2)
-			return "Packet too big";
-		if (type == 3)
-			return "Time exceeded";
-		if (type == 4)
-			return "Parameter problem";
-	}
-	return NULL;
-}
-
-const char *echo_dgram_fmt_ms(int64_t us, char *buf, size_t bufsz)
-{
-	if (us < 0)
-		us = 0;
-	/* the precision iputils ping uses: 3 digits below 1 ms, then 2, 1, 0 */
-	if (us >= 100000 - 50)
-		snprintf(buf, bufsz, "%" PRId64, (us + 500) / 1000);
-	else if (us >= 10000 - 5)
-		snprintf(buf, bufsz, "%" PRId64 ".%01" PRId64, (us + 50) / 1000,
-		         ((us + 50) % 1000) / 100);
-	else if (us >= 1000)
-		snprintf(buf, bufsz, "%" PRId64 ".%02" PRId64, (us + 5) / 1000,
-		         ((us + 5) % 1000) / 10);
-	else
-		snprintf(buf, bufsz, "0.%03" PRId64, us);
-	return buf;
 }
 
 const char *echo_dgram_stats_format(const struct echo_dgram_server_stats *st,
@@ -504,7 +443,7 @@ static void print_reply(struct dgram_client *d, uint64_t wire_seq,
 		return;
 	}
 	printf("%zu bytes from %s: seq=%" PRIu64 " time=%s ms%s%s\n", bytes,
-	       d->from, wire_seq, echo_dgram_fmt_ms(us, ms, sizeof(ms)),
+	       d->from, wire_seq, echo_fmt_ms(us, ms, sizeof(ms)),
 	       a->kind == SEQ_DUP ? " (DUP!)" : "",
 	       a->kind == SEQ_LATE ? " (late)" : "");
 	fflush(stdout);
@@ -575,7 +514,7 @@ static void read_errqueue(struct dgram_client *d)
 		struct sock_extended_err *ee = NULL;
 		struct probe_hdr h;
 		struct cmsghdr *c;
-		char from[ADDR_STRLEN], *fromp = NULL;
+		char from[ADDR_STRLEN], *fromp = NULL, text[128];
 		const char *what;
 		ssize_t n = recvmsg(d->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
 
@@ -589,13 +528,15 @@ static void read_errqueue(struct dgram_client *d)
 		if (!ee || probe_decode(data, (size_t)n, &h) < 0 || h.id != d->id ||
 		    h.seq == 0)
 			continue;
-		what = echo_dgram_icmp_text(ee->ee_origin, ee->ee_type, ee->ee_code);
-		if (!what)
-			what = strerror((int)ee->ee_errno);
+		what = strerror((int)ee->ee_errno);    /* local errors */
 		if (ee->ee_origin == SO_EE_ORIGIN_ICMP ||
 		    ee->ee_origin == SO_EE_ORIGIN_ICMP6) {
 			struct sockaddr *off = SO_EE_OFFENDER(ee);
 
+			/* ping's own words for the ICMP type and code */
+			what = icmp_error_text(ee->ee_origin == SO_EE_ORIGIN_ICMP6,
+			                       ee->ee_type, ee->ee_code, ee->ee_info,
+			                       text, sizeof(text));
 			if (off->sa_family == AF_INET || off->sa_family == AF_INET6)
 				fromp = (char *)addr_format_host(off, from, sizeof(from));
 		}

@@ -23,17 +23,20 @@
  *    (IP_PKTINFO/IPV6_PKTINFO), so a wildcard-bound server answers a
  *    client that connected to 127.0.0.2 or a secondary address correctly.
  *
- * Client: echo_dgram_client_socket() makes the connected socket (an
- * AF_UNIX client is bound to an autobind abstract address first, so the
- * server has somewhere to reply; inet sockets get IP_RECVERR/IPV6_RECVERR
- * so ICMP errors are matched to the probe that caused them).  Each probe
- * carries a sequence number and send time (seqtrack.h wire format) and
- * replies are matched by sequence number.
+ * Client: echo_dgram_client_socket() makes the socket (an AF_UNIX client
+ * is bound to an autobind abstract address, so the server has somewhere to
+ * reply; inet sockets get IP_RECVERR/IPV6_RECVERR so ICMP errors are
+ * matched to the probe that caused them).  The engine connects it before
+ * the first probe, and again after a Unix server went away; a failed
+ * connect or send is that probe's error ("seq=N: connect: ...").  Each
+ * probe carries a sequence number and send time (seqtrack.h wire format)
+ * and replies are matched by sequence number.
  *  - echo_dgram_ping_run(): `count` probes (0: until stop_fd), one every
  *    `interval_ns`; each probe waits up to `timeout_ns`.  Lines:
  *      "64 bytes from ADDR: seq=1 time=0.045 ms" [" (DUP!)"] [" (late)"]
- *      "From ADDR: seq=3 Destination port unreachable"   (ICMP error)
- *      "seq=3: send: No buffer space available"          (local error)
+ *      "From ADDR: seq=3 Destination Port Unreachable"   (ICMP error,
+ *                                          in iputils ping's words)
+ *      "seq=3: connect: No such file or directory"      (local error)
  *    then the summary (sent, received, duplicates, reordered, loss, rtt
  *    min/avg/max/mdev as iputils computes them, RFC 3550 jitter).
  *    Returns 0 when every probe was answered, 1 otherwise.
@@ -101,10 +104,5 @@ int echo_dgram_bench_run(int fd, const struct echo_dgram_client_cfg *c);
  * (NULL: no check).  AF_UNIX: unnamed senders, or the same name as self. */
 int echo_dgram_blocked(const struct sockaddr *src, socklen_t srclen,
                        const struct sockaddr *self, socklen_t selflen);
-/* ping's text for an ICMP/ICMPv6 error (origin 2 = ICMP, 3 = ICMPv6), or
- * NULL when there is none for that type/code. */
-const char *echo_dgram_icmp_text(int origin, int type, int code);
-/* iputils' time text for microseconds: "0.045", "1.23", "12.3", "123". */
-const char *echo_dgram_fmt_ms(int64_t us, char *buf, size_t bufsz);
 
 #endif

@@ -1,7 +1,6 @@
 /* Unit tests for the pure parts of lib/echo_dgram: loop protection,
- * ICMP error texts, RTT formatting, the server stats line. */
+ * the server stats line. */
 #include <arpa/inet.h>
-#include <linux/errqueue.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -94,51 +93,6 @@ static void test_blocked_unix(void **state)
 	                                    NULL, 0), 1);
 }
 
-static void test_icmp_text(void **state)
-{
-	(void)state;
-	assert_string_equal(echo_dgram_icmp_text(SO_EE_ORIGIN_ICMP, 3, 3),
-	                    "Destination Port Unreachable");
-	assert_string_equal(echo_dgram_icmp_text(SO_EE_ORIGIN_ICMP, 3, 1),
-	                    "Destination Host Unreachable");
-	assert_string_equal(echo_dgram_icmp_text(SO_EE_ORIGIN_ICMP, 3, 13),
-	                    "Packet filtered");
-	assert_string_equal(echo_dgram_icmp_text(SO_EE_ORIGIN_ICMP, 11, 0),
-	                    "Time to live exceeded");
-	assert_null(echo_dgram_icmp_text(SO_EE_ORIGIN_ICMP, 3, 16));
-	assert_null(echo_dgram_icmp_text(SO_EE_ORIGIN_ICMP, 3, -1));
-	assert_null(echo_dgram_icmp_text(SO_EE_ORIGIN_ICMP, 5, 0));
-	assert_string_equal(echo_dgram_icmp_text(SO_EE_ORIGIN_ICMP6, 1, 4),
-	                    "Destination unreachable: Port unreachable");
-	assert_string_equal(echo_dgram_icmp_text(SO_EE_ORIGIN_ICMP6, 1, 3),
-	                    "Destination unreachable: Address unreachable");
-	assert_string_equal(echo_dgram_icmp_text(SO_EE_ORIGIN_ICMP6, 2, 0),
-	                    "Packet too big");
-	assert_null(echo_dgram_icmp_text(SO_EE_ORIGIN_ICMP6, 1, 7));
-	assert_null(echo_dgram_icmp_text(SO_EE_ORIGIN_LOCAL, 3, 3));
-}
-
-static void test_fmt_ms(void **state)
-{
-	static const struct {
-		int64_t us;
-		const char *want;
-	} cases[] = {
-		{ 0, "0.000" }, { 45, "0.045" }, { 999, "0.999" },
-		{ 1000, "1.00" }, { 1234, "1.23" }, { 1235, "1.24" },
-		{ 9994, "9.99" }, { 9995, "10.0" }, { 12345, "12.3" },
-		{ 99949, "99.9" }, { 99950, "100" }, { 123456, "123" },
-		{ 1500000, "1500" }, { -5, "0.000" },
-	};
-	char buf[32];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_string_equal(echo_dgram_fmt_ms(cases[i].us, buf, sizeof(buf)),
-		                    cases[i].want);
-}
-
 static void test_stats_format(void **state)
 {
 	struct echo_dgram_server_stats st = { 10, 7, 640, 448, 1, 1, 1 };
@@ -155,8 +109,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blocked_inet),
 		cmocka_unit_test(test_blocked_unix),
-		cmocka_unit_test(test_icmp_text),
-		cmocka_unit_test(test_fmt_ms),
 		cmocka_unit_test(test_stats_format),
 	};
 
