@@ -265,8 +265,9 @@ static void server_read(struct loop *l, struct loop_io *io, uint32_t ev)
 		}
 		if (k)
 			server_send(s, k);
-		if ((unsigned)n < s->nslots)
-			return;
+		/* no early return on a short batch: the peer has often sent
+		 * more while we were sending, and one more recvmmsg() is
+		 * cheaper than going back to sleep in epoll_wait() */
 	}
 }
 

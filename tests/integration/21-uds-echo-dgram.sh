@@ -52,6 +52,20 @@ expect_eq "server exits 0 on SIGTERM" 0 "$S_RC"
 check "stats line" grep -Eq "^uds-echo: [0-9]+ datagrams in, [0-9]+ out, [0-9]+ bytes in, [0-9]+ bytes out, 0 truncated, 0 dropped, 1 blocked$" "$S_ERR"
 if [ -e "$D/dg.sock" ]; then fail "socket file removed on exit"; else ok "socket file removed on exit"; fi
 
+# ---- a client that stops reading: its replies are dropped, never blocking
+start_server F "$UE" -l --type dgram "$D/f.sock"
+head -c 64000 /dev/zero | $T 10 socat -u -b 64 - "UNIX-SENDTO:$D/f.sock,bind=$D/slow.sock"
+rc=0; $T 10 "$UE" --type dgram -c 2 -i 0.02 "$D/f.sock" >/dev/null || rc=$?
+expect_eq "server still answers after a client stopped reading" 0 "$rc"
+stop_server F
+read -r fin fout fdrop < <(sed -n 's/^uds-echo: \([0-9]*\) datagrams in, \([0-9]*\) out, .* \([0-9]*\) dropped, .*/\1 \2 \3/p' "$F_ERR")
+expect_eq "all 1002 datagrams received" 1002 "${fin:-}"
+if [ "${fdrop:-0}" -gt 0 ] && [ $((fout + fdrop)) -eq 1002 ]; then
+	ok "replies to the full client dropped and counted ($fdrop)"
+else
+	fail "replies to the full client dropped and counted" "$(cat "$F_ERR")"
+fi
+
 # ---- abstract names -----------------------------------------------------------
 AB="@sockbox-dgram-test-$$"
 start_server A "$UE" -l --type dgram "$AB"
