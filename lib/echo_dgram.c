@@ -910,7 +910,9 @@ int echo_dgram_ping_run(int fd, const struct echo_dgram_client_cfg *c)
 	int rc;
 
 	/* remember every probe that can still be waited for */
-	if (c->interval_ns > 0 && c->timeout_ns / c->interval_ns + 64 > 4096)
+	if (c->interval_ns == 0)
+		window = 1u << 16;
+	else if (c->timeout_ns / c->interval_ns + 64 > 4096)
 		window = (size_t)(c->timeout_ns / c->interval_ns + 64);
 	if (window > (1u << 20))
 		window = 1u << 20;
