@@ -82,6 +82,7 @@ struct dgram_server {
 	unsigned char *bufs;
 	struct sb_addr self;        /* bound address (port is ours) */
 	int self_wild;              /* bound to the wildcard address */
+	int is_unix;                /* EAGAIN is per peer, not our buffer */
 	struct echo_dgram_server_stats *st;
 	struct mmsghdr rx[ECHO_DGRAM_BATCH], tx[ECHO_DGRAM_BATCH];
 	struct iovec riov[ECHO_DGRAM_BATCH], tiov[ECHO_DGRAM_BATCH];
@@ -188,11 +189,13 @@ static void server_send(struct dgram_server *s, unsigned n)
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
-			s->st->dropped += n - done;   /* buffer full: drop, go on */
+		if (r < 0 && (errno == EAGAIN || errno == ENOBUFS) && !s->is_unix) {
+			s->st->dropped += n - done;   /* our buffer is full: drop */
 			return;
 		}
-		s->st->dropped++;     /* this peer's error (gone, unreachable) */
+		/* this peer's error: gone, unreachable, or (Unix) its receive
+		 * queue is full; the rest of the batch may still go */
+		s->st->dropped++;
 		done++;
 	}
 }
@@ -325,6 +328,7 @@ int echo_dgram_serve(int fd, const struct echo_dgram_server_cfg *cfg,
 	    getsockname(fd, (struct sockaddr *)&s->self.ss, &s->self.len) < 0)
 		goto out;
 	s->self_wild = is_wildcard((struct sockaddr *)&s->self.ss);
+	s->is_unix = s->self.ss.ss_family == AF_UNIX;
 	server_sockopts(fd, s->self.ss.ss_family);
 	if (loop_init(&l) < 0)
 		goto out;
@@ -498,8 +502,10 @@ static void account_reply(struct dgram_client *d, const unsigned char *buf,
 
 /* Drain the error queue: each entry is an ICMP error (or a local one)
  * with the start of the probe that caused it. */
-static void read_errqueue(struct dgram_client *d)
+static int read_errqueue(struct dgram_client *d)
 {
+	int handled = 0;
+
 	for (int round = 0; round < 64; round++) {
 		unsigned char data[256];
 		union {
@@ -520,7 +526,8 @@ static void read_errqueue(struct dgram_client *d)
 		ssize_t n = recvmsg(d->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
 
 		if (n < 0)
-			return;
+			return handled;
+		handled++;
 		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
 			if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
 			    (c->cmsg_level == IPPROTO_IPV6 &&
@@ -545,6 +552,7 @@ static void read_errqueue(struct dgram_client *d)
 		if (!d->bench)
 			print_error(d, h.seq, fromp, what);
 	}
+	return handled;
 }
 
 /* An error reported by recv()/send() that belongs to an earlier probe
@@ -577,8 +585,7 @@ static void client_read(struct dgram_client *d)
 				 * blame the newest probe */
 				int e = errno;
 
-				read_errqueue(d);
-				if (d->t.next_seq &&
+				if (read_errqueue(d) == 0 && d->t.next_seq &&
 				    seqtrack_fail(&d->t, d->t.next_seq - 1) && !d->bench)
 					print_error(d, d->t.next_seq, NULL, strerror(e));
 				continue;
