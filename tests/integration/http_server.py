@@ -118,7 +118,9 @@ ROUTES = {
 def chain(path):
     # /chain/N redirects N times before landing on /cl
     n = int(path.rsplit("/", 1)[1])
-    loc = b"/cl" if n == 0 else b"/chain/%d" % (n - 1)
+    if n == 0:
+        return [ok_cl(b"hello world\n")]
+    loc = b"/cl" if n == 1 else b"/chain/%d" % (n - 1)
     return [b"HTTP/1.1 302 Found\r\nLocation: " + loc + b"\r\nContent-Length: 0\r\n\r\n"]
 
 
