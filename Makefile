@@ -47,7 +47,7 @@ MAIN_OBJ   := $(BUILD)/lib/main.o
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MANPAGES   := $(wildcard man/*.1)
 
-.PHONY: FORCE all check unit integration sanitize install uninstall setcap bench \
+.PHONY: FORCE lint all check unit integration sanitize install uninstall setcap bench \
         fuzz clean
 all: $(BUILD)/sockbox $(BUILD)/bin/.stamp
 
@@ -108,8 +108,15 @@ setcap:
 bench: all
 	SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run
 
+lint:
+	cppcheck --quiet --enable=warning,portability,performance --std=c11 \
+	  -D_GNU_SOURCE -Ilib --error-exitcode=1 --inline-suppr lib applets
+	clang-tidy --quiet $(LIB_SRC) lib/main.c $(APPLET_SRC) -- -std=c11 \
+	  -D_GNU_SOURCE -Ilib -DSOCKBOX_VERSION='"lint"' 2>&1 | \
+	  { ! grep -E 'error:|warning:'; }
+
 fuzz:
-	$(MAKE) -f tests/fuzz/Makefile FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
+	$(MAKE) -f tests/fuzz/Makefile SHELL=/bin/bash FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
 
 FORCE:
 

@@ -5,3 +5,4 @@
  * sorted by name (--list prints the table as is).  Aliases (ping6) are
  * extra lines with the same prefix. */
 APPLET(http_get, "http-get", CAPS_NONE)
+APPLET(selftest, "selftest", CAPS_NONE)

@@ -6,16 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "caps.h"
+#include "applet.h"
 #include "err.h"
-
-#define APPLET(fn, name, cap) int fn##_main(int argc, char **argv);
-#include "applets.h"
-#undef APPLET
 
 struct applet {
 	const char *name;
