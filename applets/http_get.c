@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "applet.h"
 #include "clock.h"
 #include "err.h"
 #include "http_parse.h"
@@ -878,7 +879,6 @@ static void parse_args(struct hg_opts *o, int argc, char **argv, const char **ur
 	*url = argv[st.ind];
 }
 
-int http_get_main(int argc, char **argv);
 int http_get_main(int argc, char **argv)
 {
 	struct hg *h = calloc(1, sizeof *h);

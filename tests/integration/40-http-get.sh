@@ -178,6 +178,16 @@ expect_err "-O into a missing directory" 23 "temporary file" -O "$TEST_TMP/nodir
 timeout 10 "$HG" "$U/big" >/dev/full 2>"$TEST_TMP/full.err"; rc=$?
 [ $rc = 23 ] && grep -q "No space" "$TEST_TMP/full.err" && ok "write error exits 23" ||
 	fail "write error exits 23" "rc $rc $(cat "$TEST_TMP/full.err")"
+mkdir "$TEST_TMP/sig"
+"$HG" -O "$TEST_TMP/sig/file" "$U/silent?sig=1" 2>"$TEST_TMP/sig.err" &
+hgpid=$!
+if wait_until 200 grep -q "REQ GET /silent?sig=1" "$S_OUT"; then
+	kill -INT "$hgpid"; rc=0; wait "$hgpid" || rc=$?
+	[ "$rc" = 130 ] && [ -z "$(ls -A "$TEST_TMP/sig")" ] && ok "SIGINT: exit 130, temporary file removed" ||
+		fail "SIGINT" "rc $rc; left: $(ls -A "$TEST_TMP/sig"); $(cat "$TEST_TMP/sig.err")"
+else
+	kill "$hgpid"; fail "SIGINT: request never arrived"
+fi
 if command -v script >/dev/null; then
 	script -qec "$HG -O $TEST_TMP/prog.out $U/big" /dev/null >"$TEST_TMP/prog.tty" 2>&1
 	grep -q "100%" "$TEST_TMP/prog.tty" && ok "progress bar on a terminal" || fail "progress bar" "$(cat -v "$TEST_TMP/prog.tty")"
