@@ -819,6 +819,19 @@ static void print_json(struct hg *h, int rc)
 	json_end(&j, stdout);
 }
 
+static void hg_free(struct hg *h)
+{
+	for (unsigned i = 0; i < h->nvisited; i++)
+		free(h->visited[i]);
+	free(h->visited);
+	free(h->location);
+	free(h->headers.buf);
+	free(h->trailers.buf);
+	free(h->rbuf);
+	free(h->tmp_path);
+	free(h);
+}
+
 static void parse_args(struct hg_opts *o, int argc, char **argv, const char **url)
 {
 	struct opt_state st;
@@ -920,5 +933,6 @@ out:
 		err_msg("%s", h->errbuf);
 	if (h->o.json)
 		print_json(h, rc);
+	hg_free(h);
 	return rc;
 }
