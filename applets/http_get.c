@@ -843,7 +843,7 @@ static void parse_args(struct hg_opts *o, int argc, char **argv, const char **ur
 	opt_init(&st);
 	while ((c = opt_next(&st, argc, argv, &help)) != -1) {
 		switch (c) {
-		case 'O': o->out_path = st.arg; break;
+		case 'O': o->out_path = strcmp(st.arg, "-") ? st.arg : NULL; break;
 		case 'q': o->quiet = 1; break;
 		case 'S': o->show_headers = 1; break;
 		case 'A':

@@ -168,6 +168,7 @@ expect "max-filesize not reached" 0 $'hello world\n' --max-filesize 12 "$U/cl"
 # --- -O ---
 expect "-O writes the file" 0 "" -q -O "$TEST_TMP/big.out" "$U/big"
 check "-O file is byte-exact" cmp "$TEST_TMP/big.ref" "$TEST_TMP/big.out"
+expect "-O - is stdout" 0 $'hello world\n' -O - "$U/cl"
 mkdir "$TEST_TMP/odir"; echo old >"$TEST_TMP/odir/file"
 expect_err "-O with truncated body" 18 "closed before" -O "$TEST_TMP/odir/file" "$U/big-truncated"
 expect_eq "-O leaves the old file alone on failure" old "$(cat "$TEST_TMP/odir/file")"
