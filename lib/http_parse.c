@@ -366,14 +366,166 @@ static enum http_err parse_chunk_size(struct http_parser *p)
 	return HTTP_E_NONE;
 }
 
-static size_t emit_body(struct http_parser *p, const char *buf, size_t n,
-                        struct http_event *ev)
+/* Each step consumes from buf[*off..len) and returns 1 when the caller
+ * must return (an event is in *ev, or all input is consumed), 0 to go on
+ * with the next state. */
+
+static int step_fail(struct http_parser *p, enum http_err err,
+                     struct http_event *ev)
 {
+	fail(p, err, ev, 0);
+	return 1;
+}
+
+static int step_body(struct http_parser *p, const char *buf, size_t len,
+                     size_t *off, struct http_event *ev)
+{
+	size_t n = len - *off;
+
+	if (p->state != S_BODY_CLOSE && n >= p->remaining) {
+		n = (size_t)p->remaining;
+		p->state = p->state == S_CHUNK_DATA ? S_CHUNK_CR : S_DONE_PENDING;
+	}
+	if (p->state != S_BODY_CLOSE)
+		p->remaining -= n;
 	ev->type = HTTP_EV_BODY;
-	ev->data = buf;
+	ev->data = buf + *off;
 	ev->len = n;
 	p->body_bytes += n;
-	return n;
+	*off += n;
+	return 1;
+}
+
+/* The end of the header section: pick the next state from the framing. */
+static int end_of_headers(struct http_parser *p, struct http_event *ev)
+{
+	enum http_err e = headers_done(p);
+
+	if (e)
+		return step_fail(p, e, ev);
+	ev->type = HTTP_EV_HEADERS_DONE;
+	if (p->interim) {
+		reset_response(p);
+		p->interim = 1; /* for this event; status kept */
+		p->state = S_STATUS;
+	} else if (p->framing == HTTP_BODY_NONE ||
+	           (p->framing == HTTP_BODY_LENGTH && p->remaining == 0)) {
+		p->state = S_DONE_PENDING;
+	} else if (p->framing == HTTP_BODY_LENGTH) {
+		p->state = S_BODY_LENGTH;
+	} else if (p->framing == HTTP_BODY_CHUNKED) {
+		p->state = S_CHUNK_SIZE;
+	} else {
+		p->state = S_BODY_CLOSE;
+	}
+	return 1;
+}
+
+/* A complete header or trailer line is in p->line. */
+static int field_line(struct http_parser *p, struct http_event *ev)
+{
+	int trailer = p->state == S_TRAILER;
+	enum http_err e;
+
+	if (p->cur_len == 0) {
+		if (!trailer)
+			return end_of_headers(p, ev);
+		p->state = S_DONE_PENDING;
+		return 0;
+	}
+	e = parse_field(p, ev);
+	if (e)
+		return step_fail(p, trailer ? HTTP_E_TRAILER : e, ev);
+	if (++p->fields > (trailer ? HTTP_TRAILERS_MAX : HTTP_FIELDS_MAX))
+		return step_fail(p, trailer ? HTTP_E_TRAILER : HTTP_E_TOO_MANY_FIELDS, ev);
+	if (!trailer) {
+		if (ieq(ev->data, ev->len, "content-length"))
+			note_content_length(p, ev->value, ev->value_len);
+		else if (ieq(ev->data, ev->len, "transfer-encoding"))
+			note_transfer_encoding(p, ev->value, ev->value_len);
+		else if (ieq(ev->data, ev->len, "connection"))
+			note_connection(p, ev->value, ev->value_len);
+	}
+	ev->type = trailer ? HTTP_EV_TRAILER : HTTP_EV_HEADER;
+	return 1;
+}
+
+/* Status, header and trailer lines: assemble, bound, then interpret. */
+static int step_line(struct http_parser *p, const char *buf, size_t len,
+                     size_t *off, struct http_event *ev)
+{
+	int trailer = p->state == S_TRAILER;
+	size_t used;
+	enum http_err e;
+	int rc;
+
+	p->seen_any = 1;
+	rc = take_line(p, buf + *off, len - *off, HTTP_LINE_MAX, &used);
+	*off += used;
+	if (rc < 0)
+		return step_fail(p, trailer ? HTTP_E_TRAILER : (enum http_err)-rc, ev);
+	p->section += used;
+	if (p->section > (trailer ? HTTP_TRAILER_MAX : HTTP_SECTION_MAX))
+		return step_fail(p, trailer ? HTTP_E_TRAILER : HTTP_E_SECTION_TOO_LONG, ev);
+	if (rc == 0)
+		return 1;
+	/* the line stays in p->line for the event */
+	p->cur_len = p->line_len;
+	p->line_len = 0;
+	if (p->state != S_STATUS)
+		return field_line(p, ev);
+	e = parse_status(p);
+	if (e)
+		return step_fail(p, e, ev);
+	if (p->interim && ++p->interim_count > HTTP_INTERIM_MAX)
+		return step_fail(p, HTTP_E_TOO_MANY_INTERIM, ev);
+	p->state = S_HEADER;
+	ev->type = HTTP_EV_STATUS;
+	ev->data = p->line;
+	ev->len = p->cur_len;
+	return 1;
+}
+
+static int step_chunk_size(struct http_parser *p, const char *buf, size_t len,
+                           size_t *off, struct http_event *ev)
+{
+	size_t used;
+	enum http_err e;
+	int rc = take_line(p, buf + *off, len - *off, HTTP_CHUNK_LINE_MAX, &used);
+
+	*off += used;
+	if (rc < 0) {
+		e = (enum http_err)-rc;
+		return step_fail(p, e == HTTP_E_LINE_TOO_LONG ? HTTP_E_CHUNK_EXT : e, ev);
+	}
+	if (rc == 0)
+		return 1;
+	p->cur_len = p->line_len;
+	p->line_len = 0;
+	e = parse_chunk_size(p);
+	if (e)
+		return step_fail(p, e, ev);
+	if (p->remaining == 0) {
+		p->state = S_TRAILER;
+		p->fields = 0;
+		p->section = 0;
+	} else {
+		p->state = S_CHUNK_DATA;
+	}
+	return 0;
+}
+
+/* The CRLF that must follow each chunk's data. */
+static int step_chunk_crlf(struct http_parser *p, const char *buf,
+                           size_t *off, struct http_event *ev)
+{
+	char want = p->state == S_CHUNK_CR ? '\r' : '\n';
+
+	if (buf[*off] != want)
+		return step_fail(p, HTTP_E_CHUNK_CRLF, ev);
+	(*off)++;
+	p->state = p->state == S_CHUNK_CR ? S_CHUNK_LF : S_CHUNK_SIZE;
+	return 0;
 }
 
 size_t http_parse_feed(struct http_parser *p, const char *buf, size_t len,
@@ -383,9 +535,7 @@ size_t http_parse_feed(struct http_parser *p, const char *buf, size_t len,
 
 	memset(ev, 0, sizeof(*ev));
 	for (;;) {
-		size_t used = 0, n;
-		int rc;
-		enum http_err e;
+		int done;
 
 		switch (p->state) {
 		case S_ERROR:
@@ -403,156 +553,26 @@ size_t http_parse_feed(struct http_parser *p, const char *buf, size_t len,
 		}
 		if (off == len)
 			return off;
-
 		switch (p->state) {
 		case S_STATUS:
 		case S_HEADER:
-		case S_TRAILER: {
-			size_t limit = HTTP_LINE_MAX;
-			p->seen_any = 1;
-			rc = take_line(p, buf + off, len - off, limit, &used);
-			if (rc < 0) {
-				e = (enum http_err)-rc;
-				if (p->state == S_TRAILER)
-					e = HTTP_E_TRAILER;
-				return fail(p, e, ev, off + used);
-			}
-			off += used;
-			p->section += used;
-			if (p->section > (p->state == S_TRAILER ?
-			                  HTTP_TRAILER_MAX : HTTP_SECTION_MAX))
-				return fail(p, p->state == S_TRAILER ?
-				            HTTP_E_TRAILER : HTTP_E_SECTION_TOO_LONG,
-				            ev, off);
-			if (rc == 0)
-				return off;
-			/* the line stays in p->line for the event */
-			p->cur_len = p->line_len;
-			p->line_len = 0;
+		case S_TRAILER:
+			done = step_line(p, buf, len, &off, ev);
 			break;
-		}
-		default:
-			break;
-		}
-
-		switch (p->state) {
-		case S_STATUS: {
-			size_t ll = p->cur_len;
-			e = parse_status(p);
-			if (e)
-				return fail(p, e, ev, off);
-			if (p->interim && ++p->interim_count > HTTP_INTERIM_MAX)
-				return fail(p, HTTP_E_TOO_MANY_INTERIM, ev, off);
-			p->state = S_HEADER;
-			ev->type = HTTP_EV_STATUS;
-			ev->data = p->line;
-			ev->len = ll;
-			return off;
-		}
-		case S_HEADER:
-		case S_TRAILER: {
-			int trailer = p->state == S_TRAILER;
-			if (p->cur_len == 0) {
-				if (trailer) {
-					p->state = S_DONE_PENDING;
-					continue;
-				}
-				e = headers_done(p);
-				if (e)
-					return fail(p, e, ev, off);
-				ev->type = HTTP_EV_HEADERS_DONE;
-				if (p->interim) {
-					reset_response(p);
-					p->interim = 1; /* for this event; status kept */
-					p->state = S_STATUS;
-				} else if (p->framing == HTTP_BODY_NONE ||
-				           (p->framing == HTTP_BODY_LENGTH &&
-				            p->remaining == 0)) {
-					p->state = S_DONE_PENDING;
-				} else if (p->framing == HTTP_BODY_LENGTH) {
-					p->state = S_BODY_LENGTH;
-				} else if (p->framing == HTTP_BODY_CHUNKED) {
-					p->state = S_CHUNK_SIZE;
-				} else {
-					p->state = S_BODY_CLOSE;
-				}
-				return off;
-			}
-			e = parse_field(p, ev);
-			if (e)
-				return fail(p, trailer ? HTTP_E_TRAILER : e, ev, off);
-			if (++p->fields > (trailer ? HTTP_TRAILERS_MAX : HTTP_FIELDS_MAX))
-				return fail(p, trailer ? HTTP_E_TRAILER :
-				            HTTP_E_TOO_MANY_FIELDS, ev, off);
-			if (!trailer) {
-				if (ieq(ev->data, ev->len, "content-length"))
-					note_content_length(p, ev->value, ev->value_len);
-				else if (ieq(ev->data, ev->len, "transfer-encoding"))
-					note_transfer_encoding(p, ev->value, ev->value_len);
-				else if (ieq(ev->data, ev->len, "connection"))
-					note_connection(p, ev->value, ev->value_len);
-			}
-			ev->type = trailer ? HTTP_EV_TRAILER : HTTP_EV_HEADER;
-			return off;
-		}
 		case S_BODY_LENGTH:
-			n = len - off;
-			if (n >= p->remaining) {
-				n = (size_t)p->remaining;
-				p->state = S_DONE_PENDING;
-			}
-			p->remaining -= n;
-			return off + emit_body(p, buf + off, n, ev);
 		case S_BODY_CLOSE:
-			return off + emit_body(p, buf + off, len - off, ev);
-		case S_CHUNK_SIZE:
-			rc = take_line(p, buf + off, len - off, HTTP_CHUNK_LINE_MAX,
-			               &used);
-			if (rc < 0) {
-				e = (enum http_err)-rc;
-				if (e == HTTP_E_LINE_TOO_LONG)
-					e = HTTP_E_CHUNK_EXT;
-				return fail(p, e, ev, off + used);
-			}
-			off += used;
-			if (rc == 0)
-				return off;
-			p->cur_len = p->line_len;
-			p->line_len = 0;
-			e = parse_chunk_size(p);
-			if (e)
-				return fail(p, e, ev, off);
-			if (p->remaining == 0) {
-				p->state = S_TRAILER;
-				p->fields = 0;
-				p->section = 0;
-			} else {
-				p->state = S_CHUNK_DATA;
-			}
-			continue;
 		case S_CHUNK_DATA:
-			n = len - off;
-			if (n >= p->remaining) {
-				n = (size_t)p->remaining;
-				p->state = S_CHUNK_CR;
-			}
-			p->remaining -= n;
-			return off + emit_body(p, buf + off, n, ev);
-		case S_CHUNK_CR:
-			if (buf[off] != '\r')
-				return fail(p, HTTP_E_CHUNK_CRLF, ev, off);
-			off++;
-			p->state = S_CHUNK_LF;
-			continue;
-		case S_CHUNK_LF:
-			if (buf[off] != '\n')
-				return fail(p, HTTP_E_CHUNK_CRLF, ev, off);
-			off++;
-			p->state = S_CHUNK_SIZE;
-			continue;
-		default:
-			return fail(p, HTTP_E_STATUS_LINE, ev, off);
+			done = step_body(p, buf, len, &off, ev);
+			break;
+		case S_CHUNK_SIZE:
+			done = step_chunk_size(p, buf, len, &off, ev);
+			break;
+		default: /* S_CHUNK_CR, S_CHUNK_LF */
+			done = step_chunk_crlf(p, buf, &off, ev);
+			break;
 		}
+		if (done)
+			return off;
 	}
 }
 
