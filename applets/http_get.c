@@ -506,11 +506,9 @@ static int connect_to(struct hg *h, int *fdp)
 	h->t_connect = clock_mono_ns() - h->t0;
 	if (fd < 0) {
 		if (errno == ETIMEDOUT) {
-			int rc = timeout_error(h, "connect");
-			snprintf(h->errbuf, sizeof h->errbuf, "connect to %s: %s",
-			         hostport, h->deadline >= 0 && clock_mono_ns() >= h->deadline
-			                   ? "--max-time reached" : "timed out");
-			return rc;
+			char what[ADDR_STRLEN + 16];
+			snprintf(what, sizeof what, "connect to %s", hostport);
+			return timeout_error(h, what);
 		}
 		if (errno == EINTR && sig_int)
 			return fail_with(h, EX_SIGNAL, "interrupted");

@@ -112,6 +112,19 @@ import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", 0))
 print("listening on 127.0.0.1:%d" % s.getsockname()[1], flush=True); time.sleep(60)'
 expect_err "connection refused" 7 "Connection refused" "http://127.0.0.1:$NOL_PORT/"
+# a listener whose accept queue is full drops SYNs: connect never finishes
+start_server FULLQ python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+port = s.getsockname()[1]
+fill = [socket.socket() for _ in range(3)]
+for c in fill:
+    c.setblocking(False)
+    try: c.connect(("127.0.0.1", port))
+    except BlockingIOError: pass
+time.sleep(0.3)
+print("listening on 127.0.0.1:%d" % port, flush=True); time.sleep(60)'
+expect_err "connect timeout (-T)" 28 "connect to 127.0.0.1:$FULLQ_PORT: timed out" -T 0.5 "http://127.0.0.1:$FULLQ_PORT/"
 expect_err "unknown host" 6 "could not resolve" "http://no-such-host.invalid/"
 
 # --- URL and option checks ---
