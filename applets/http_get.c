@@ -91,7 +91,7 @@ static const struct applet_help help = {
 	opts
 };
 
-#define RECV_BUF  (256 * 1024)
+#define RECV_BUF  ((size_t)256 * 1024)
 #define MAX_EXTRA 64          /* -H options */
 #define PROGRESS_NS (200 * NS_PER_MSEC)
 
@@ -319,7 +319,8 @@ static int open_output(struct hg *h)
 	h->tmp_path = malloc(strlen(path) + 16);
 	if (!h->tmp_path)
 		return fail_with(h, EX_WRITE, "out of memory");
-	sprintf(h->tmp_path, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
+	snprintf(h->tmp_path, strlen(path) + 16, "%.*s.%s.XXXXXX", (int)dirlen,
+	         path, path + dirlen);
 	h->out_fd = mkostemp(h->tmp_path, O_CLOEXEC);
 	if (h->out_fd < 0) {
 		int e = errno;

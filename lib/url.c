@@ -55,10 +55,8 @@ static int remove_dot_segments(char *in, char *out, size_t outsz)
 		char *p = in + i;
 		if (!strncmp(p, "../", 3)) {
 			i += 3;
-		} else if (!strncmp(p, "./", 2)) {
-			i += 2;
-		} else if (!strncmp(p, "/./", 3)) {
-			i += 2;
+		} else if (!strncmp(p, "./", 2) || !strncmp(p, "/./", 3)) {
+			i += 2; /* "./" goes; "/./" becomes "/" */
 		} else if (!strcmp(p, "/.")) {
 			p[1] = '/';
 			i += 1;
@@ -131,12 +129,17 @@ static int set_path(struct url *u, const char *s, size_t len)
 			return rc;
 		enc[q] = save;
 	}
-	if (norm[0] == '\0')
-		strcpy(norm, "/");
-	if (strlen(norm) + strlen(enc + q) >= sizeof(u->path))
-		return URL_E_TOO_LONG;
-	strcpy(u->path, norm);
-	strcat(u->path, enc + q);
+	{
+		size_t nl = strlen(norm), ql = strlen(enc + q);
+		if (nl == 0) {
+			norm[0] = '/';
+			nl = 1;
+		}
+		if (nl + ql >= sizeof(u->path))
+			return URL_E_TOO_LONG;
+		memcpy(u->path, norm, nl);
+		memcpy(u->path + nl, enc + q, ql + 1);
+	}
 	return URL_OK;
 }
 
@@ -298,9 +301,10 @@ int url_resolve(const struct url *base, const char *ref, size_t len,
 	if (scheme_len(ref, len))
 		return url_parse(ref, len, out);
 	if (len >= 2 && ref[0] == '/' && ref[1] == '/') {
-		if (len + 5 > sizeof(buf))
+		static const char scheme[] = "http:";
+		if (len + sizeof(scheme) > sizeof(buf))
 			return URL_E_TOO_LONG;
-		memcpy(buf, "http:", 5);
+		memcpy(buf, scheme, sizeof(scheme)); /* with its NUL, overwritten */
 		memcpy(buf + 5, ref, len);
 		return url_parse(buf, len + 5, out);
 	}
