@@ -6,3 +6,5 @@
  * extra lines with the same prefix. */
 APPLET(http_get, "http-get", CAPS_NONE)
 APPLET(selftest, "selftest", CAPS_NONE)
+APPLET(tcp_echo, "tcp-echo", CAPS_NONE)
+APPLET(uds_echo, "uds-echo", CAPS_NONE)
