@@ -12,6 +12,13 @@
 #       it, datagrams queued in the pipe come back glued together.
 #   ncat -u -l -k --exec /bin/cat    datagrams go through cat's pipe, so they
 #       can come back glued together; the client counts those as lost.
+#
+# Pinning: with 8 datagrams in flight the result depends mostly on where the
+# scheduler puts the client and the server (same core: every round trip
+# is two context switches; two cores: both run at once), which flips from
+# run to run.  So the load client runs on CPU 0 and every server (with its
+# children: ncat's cat) on CPU 1, the way a server and its clients run on
+# different cores or machines.  PIN=0 turns this off.
 # Usage: scripts/bench/udp.sh   (SOCKBOX=build/sockbox; ROUNDS=3 DUR=2)
 set -u
 SOCKBOX=${SOCKBOX:-$(cd "$(dirname "$0")/../.." && pwd)/build/sockbox}
@@ -19,6 +26,10 @@ ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-2}
 INFLIGHT=8
 SIZE=64
+SRV=() CLI=()
+if [ "${PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	SRV=(taskset -c 1) CLI=(taskset -c 0)
+fi
 for t in socat ncat; do
 	command -v $t >/dev/null || { echo "udp.sh: $t not installed" >&2; exit 1; }
 done
@@ -35,7 +46,7 @@ trap 'exit 130' INT TERM
 # start_sockbox: sets SRV_PID and SRV_PORT from its "listening on" line
 start_sockbox() {
 	rm -f "$TMP/sb.fifo"; mkfifo "$TMP/sb.fifo"
-	"$SOCKBOX" udp-echo -l -b 127.0.0.1 0 >"$TMP/sb.fifo" 2>/dev/null &
+	"${SRV[@]}" "$SOCKBOX" udp-echo -l -b 127.0.0.1 0 >"$TMP/sb.fifo" 2>/dev/null &
 	SRV_PID=$!; PIDS+=("$SRV_PID")
 	local line
 	read -r line <"$TMP/sb.fifo"
@@ -44,7 +55,7 @@ start_sockbox() {
 # start_socat: socat reports its port 0 choice on stderr with -d -d
 start_socat() {
 	rm -f "$TMP/so.fifo"; mkfifo "$TMP/so.fifo"
-	socat -d -d -b "$SIZE" UDP4-LISTEN:0,bind=127.0.0.1 PIPE 2>"$TMP/so.fifo" &
+	"${SRV[@]}" socat -d -d -b "$SIZE" UDP4-LISTEN:0,bind=127.0.0.1 PIPE 2>"$TMP/so.fifo" &
 	SRV_PID=$!; PIDS+=("$SRV_PID")
 	local line="" fd
 	exec {fd}<"$TMP/so.fifo"
@@ -63,7 +74,7 @@ start_ncat() {
 	kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null
 	# ncat -u -k forks a child per peer that outlives its parent: run it
 	# in its own process group and stop the whole group
-	setsid ncat -u -l -k --exec /bin/cat 127.0.0.1 "$SRV_PORT" >/dev/null 2>&1 &
+	setsid "${SRV[@]}" ncat -u -l -k --exec /bin/cat 127.0.0.1 "$SRV_PORT" >/dev/null 2>&1 &
 	SRV_PID=$!; PIDS+=("-$SRV_PID")
 	local i
 	for i in $(seq 100); do
@@ -92,7 +103,7 @@ median() { sort -g | awk '{v[NR]=$1} END {print NR ? v[int((NR+1)/2)] : 0}'; }
 run() {
 	local name=$1 j c0 c1 us
 	c0=$(cpu_ticks)
-	j=$(timeout $((DUR + 30)) "$SOCKBOX" udp-echo --bench --json -C "$INFLIGHT" \
+	j=$(timeout $((DUR + 30)) "${CLI[@]}" "$SOCKBOX" udp-echo --bench --json -C "$INFLIGHT" \
 		-s "$SIZE" -d "$DUR" -W 0.2 127.0.0.1 "$SRV_PORT")
 	c1=$(cpu_ticks)
 	# server CPU per echoed datagram, in microseconds
@@ -108,6 +119,7 @@ run() {
 
 echo "udp echo benchmark: $ROUNDS rounds x ${DUR}s, $(nproc) cores, ${SIZE}-byte datagrams, $INFLIGHT in flight"
 echo "load client: sockbox udp-echo --bench --json -C $INFLIGHT -s $SIZE -d $DUR -W 0.2"
+[ ${#SRV[@]} -gt 0 ] && echo "pinned: load client on CPU 0, server on CPU 1 (PIN=0 to turn off)"
 for r in $(seq "$ROUNDS"); do
 	echo "round $r"
 	start_sockbox; run sockbox; stop_srv
