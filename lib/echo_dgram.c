@@ -281,13 +281,16 @@ static void server_stop(struct loop *l, struct loop_io *io, uint32_t ev)
 	loop_stop(l);
 }
 
-static void server_sockopts(int fd, int family)
+static void server_sockopts(int fd, int family, int wildcard)
 {
 	int one = 1, big = 4 << 20;
 
 	/* larger buffers absorb bursts; the kernel clamps to rmem/wmem_max */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	/* bound to one address, replies leave from it anyway: no pktinfo */
+	if (!wildcard)
+		return;
 	if (family == AF_INET) {
 		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	} else if (family == AF_INET6) {
@@ -329,7 +332,7 @@ int echo_dgram_serve(int fd, const struct echo_dgram_server_cfg *cfg,
 		goto out;
 	s->self_wild = is_wildcard((struct sockaddr *)&s->self.ss);
 	s->is_unix = s->self.ss.ss_family == AF_UNIX;
-	server_sockopts(fd, s->self.ss.ss_family);
+	server_sockopts(fd, s->self.ss.ss_family, s->self_wild);
 	if (loop_init(&l) < 0)
 		goto out;
 	s->io.fd = fd;
