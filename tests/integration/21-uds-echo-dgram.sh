@@ -106,7 +106,7 @@ expect_eq "... and answers there" 0 "$rc"
 
 # the server goes away during a run and comes back: per-probe errors, then
 # the client connects again
-"$UE" --type dgram -c 40 -i 0.05 -W 1 "$D/stale.sock" >"$D/away.out" 2>&1 &
+"$UE" --type dgram -c 60 -i 0.05 -W 1 "$D/stale.sock" >"$D/away.out" 2>&1 &
 cp=$!
 wait_until 100 grep -q "seq=3 " "$D/away.out"
 stop_server ST
@@ -116,8 +116,8 @@ rc=0; wait "$cp" || rc=$?
 expect_eq "server away for a while: exit 1" 1 "$rc"
 check "... error lines while away" grep -Eq "^seq=[0-9]+: (send: Connection refused|connect: No such file or directory)$" "$D/away.out"
 last=$(grep -c "bytes from" "$D/away.out")
-check "... replies again after it came back" grep -q "^64 bytes from $D/stale.sock: seq=40 " "$D/away.out"
-check "... summary adds up" grep -Eq "^40 datagrams transmitted, $last received, \+[1-9][0-9]* errors, " "$D/away.out"
+check "... replies again after it came back" grep -q "^64 bytes from $D/stale.sock: seq=60 " "$D/away.out"
+check "... summary adds up" grep -Eq "^60 datagrams transmitted, $last received, \+[1-9][0-9]* errors, " "$D/away.out"
 stop_server ST2
 
 : >"$D/plain"
