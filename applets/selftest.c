@@ -141,9 +141,11 @@ static pid_t spawn(struct selftest *t, char *const argv[], int err_too,
 	}
 	if (pid == 0) {
 		dup2(p[1], STDOUT_FILENO);
+		int devnull = open("/dev/null", O_RDWR);
 		if (err_too)
 			dup2(p[1], STDERR_FILENO);
-		int devnull = open("/dev/null", O_RDONLY);
+		else if (!t->verbose && devnull >= 0)
+			dup2(devnull, STDERR_FILENO); /* servers' stats lines */
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);
 		signal(SIGPIPE, SIG_DFL);
