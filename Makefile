@@ -47,11 +47,16 @@ MAIN_OBJ   := $(BUILD)/lib/main.o
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MANPAGES   := $(wildcard man/*.1)
 
-.PHONY: all check unit integration sanitize install uninstall setcap bench \
+.PHONY: FORCE lint all check unit integration sanitize install uninstall setcap bench \
         fuzz clean
 all: $(BUILD)/sockbox $(BUILD)/bin/.stamp
 
-$(BUILD)/%.o: %.c
+# Rebuild everything when the compiler flags change (WERROR=1, SAN=1, ...).
+$(BUILD)/.cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(ALL_CFLAGS) $(LDHARDEN)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDHARDEN)' > $@
+
+$(BUILD)/%.o: %.c $(BUILD)/.cflags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -67,7 +72,7 @@ $(BUILD)/bin/.stamp: $(BUILD)/sockbox
 	@for a in $$($(BUILD)/sockbox --list); do ln -s ../sockbox $(BUILD)/bin/$$a; done
 	@touch $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsockbox.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsockbox.a $(BUILD)/.cflags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MF $@.d $(LDHARDEN) -o $@ $< $(BUILD)/libsockbox.a $(CMOCKA_LIBS) $(LIBS)
 
@@ -103,8 +108,17 @@ setcap:
 bench: all
 	SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run
 
+lint:
+	cppcheck --quiet --enable=warning,portability,performance --std=c11 \
+	  -D_GNU_SOURCE -Ilib --error-exitcode=1 --inline-suppr lib applets
+	clang-tidy --quiet $(LIB_SRC) lib/main.c $(APPLET_SRC) -- -std=c11 \
+	  -D_GNU_SOURCE -Ilib -DSOCKBOX_VERSION='"lint"' 2>&1 | \
+	  { ! grep -E 'error:|warning:'; }
+
 fuzz:
-	$(MAKE) -f tests/fuzz/Makefile FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
+	$(MAKE) -f tests/fuzz/Makefile SHELL=/bin/bash FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
+
+FORCE:
 
 clean:
 	rm -rf build build-san build-fuzz

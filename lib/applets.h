@@ -4,3 +4,4 @@
  * defining PREFIX_main(int argc, char **argv), plus one line here, kept
  * sorted by name (--list prints the table as is).  Aliases (ping6) are
  * extra lines with the same prefix. */
+APPLET(selftest, "selftest", CAPS_NONE)

@@ -8,7 +8,6 @@
 #define SB_ERR_H
 
 #include <stdarg.h>
-#include <stdnoreturn.h>
 
 #define ERR_MAX 1024
 
@@ -22,10 +21,13 @@ void err_sys(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Same with an explicit error number. */
 void err_num(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-noreturn void die_sys(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void die(int code, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+void die_sys(int code, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
 
 /* "applet: msg\nTry 'applet --help' for more information.\n", exit 2. */
-noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void usage_error(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
 
 #endif

@@ -21,7 +21,6 @@ struct loop_io {
 	int fd;
 	loop_cb cb;
 	uint32_t events;    /* current interest (maintained by loop_*) */
-	uint32_t gen;       /* private: deletion guard */
 };
 
 #define LOOP_BATCH 256

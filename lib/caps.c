@@ -1,0 +1,117 @@
+/* caps: least privilege with libcap; see caps.h. */
+#include <errno.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "caps.h"
+
+static int set_flag(cap_t c, cap_flag_t which, int cap, cap_flag_value_t v)
+{
+	cap_value_t cv = (cap_value_t)cap;
+	return cap_set_flag(c, which, 1, &cv, v);
+}
+
+int caps_have(int cap)
+{
+	cap_t c = cap_get_proc();
+	if (!c)
+		return 0;
+	cap_flag_value_t v = CAP_CLEAR;
+	cap_get_flag(c, (cap_value_t)cap, CAP_PERMITTED, &v);
+	cap_free(c);
+	return v == CAP_SET;
+}
+
+static int clear_ambient(void)
+{
+	/* Kernels without ambient capabilities return EINVAL: nothing to do. */
+	if (cap_reset_ambient() < 0 && errno != EINVAL)
+		return -1;
+	return 0;
+}
+
+/* Set the process to exactly {keep} permitted (if we had it), nothing
+ * effective or inheritable. */
+static int set_only(int keep, int effective)
+{
+	int have = keep != CAPS_NONE && caps_have(keep);
+	cap_t c = cap_init();
+	if (!c)
+		return -1;
+	int r = 0;
+	if (have) {
+		r |= set_flag(c, CAP_PERMITTED, keep, CAP_SET);
+		if (effective)
+			r |= set_flag(c, CAP_EFFECTIVE, keep, CAP_SET);
+	}
+	if (r == 0)
+		r = cap_set_proc(c);
+	int e = errno;
+	cap_free(c);
+	errno = e;
+	if (r < 0)
+		return -1;
+	return clear_ambient();
+}
+
+/* A setuid/setgid binary runs as the real user from here on. */
+static int drop_setid(int keep)
+{
+	uid_t ruid = getuid(), euid = geteuid();
+	gid_t rgid = getgid(), egid = getegid();
+	if (ruid == euid && rgid == egid)
+		return 0;
+	if (keep != CAPS_NONE && prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) < 0)
+		return -1;
+	if (setresgid(rgid, rgid, rgid) < 0 || setresuid(ruid, ruid, ruid) < 0)
+		return -1;
+	if (keep != CAPS_NONE)
+		prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
+	/* regaining the old ids must now fail */
+	if (euid != ruid && setuid(euid) == 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+int caps_restrict(int keep_cap)
+{
+	if (drop_setid(keep_cap) < 0)
+		return -1;
+	return set_only(keep_cap, 0);
+}
+
+int caps_raise(int cap)
+{
+	cap_t c = cap_get_proc();
+	if (!c)
+		return -1;
+	int r = set_flag(c, CAP_EFFECTIVE, cap, CAP_SET);
+	if (r == 0)
+		r = cap_set_proc(c);
+	int e = errno;
+	cap_free(c);
+	errno = e;
+	return r;
+}
+
+int caps_lower(int cap)
+{
+	cap_t c = cap_get_proc();
+	if (!c)
+		return -1;
+	int r = set_flag(c, CAP_EFFECTIVE, cap, CAP_CLEAR);
+	if (r == 0)
+		r = cap_set_proc(c);
+	int e = errno;
+	cap_free(c);
+	errno = e;
+	return r;
+}
+
+int caps_drop_all(void)
+{
+	return set_only(CAPS_NONE, 0);
+}

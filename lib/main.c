@@ -1,0 +1,137 @@
+/* sockbox: the multicall entry point.  Finds the applet by the name it was
+ * called by (or the first argument), restricts privileges to what that
+ * applet declares in applets.h, and runs it. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "applet.h"
+#include "err.h"
+
+struct applet {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	int cap;
+};
+
+static const struct applet applets[] = {
+#define APPLET(fn, name, cap) { name, fn##_main, cap },
+#include "applets.h"
+#undef APPLET
+	{ NULL, NULL, CAPS_NONE } /* keeps the array non-empty */
+};
+
+static const struct applet *find(const char *name)
+{
+	for (const struct applet *a = applets; a->name; a++)
+		if (!strcmp(a->name, name))
+			return a;
+	return NULL;
+}
+
+static void list(FILE *fp)
+{
+	for (const struct applet *a = applets; a->name; a++)
+		fprintf(fp, "%s\n", a->name);
+}
+
+static void usage(FILE *fp)
+{
+	fputs("sockbox " SOCKBOX_VERSION " - a network diagnostics toolbox\n\n"
+	      "Usage: sockbox APPLET [ARGS...]   or   APPLET [ARGS...] (via a link)\n"
+	      "       sockbox --list | --install [-s] DIR | --help | --version\n\n"
+	      "  --list            print the applet names, one per line\n"
+	      "  --install [-s] DIR  create a link per applet in DIR (-s: symlinks)\n\n"
+	      "Applets:\n", fp);
+	for (const struct applet *a = applets; a->name; a++)
+		fprintf(fp, "  %s\n", a->name);
+	fputs("\nRun 'sockbox APPLET --help' for an applet's options.\n", fp);
+}
+
+static int install(int symbolic, const char *dir)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n < 0)
+		die_sys(1, "cannot find own path");
+	self[n] = 0;
+	int rc = 0;
+	for (const struct applet *a = applets; a->name; a++) {
+		char path[PATH_MAX];
+		if (snprintf(path, sizeof path, "%s/%s", dir, a->name) >=
+		    (int)sizeof path) {
+			err_msg("%s/%s: path too long", dir, a->name);
+			rc = 1;
+			continue;
+		}
+		int r = symbolic ? symlink(self, path) : link(self, path);
+		if (r < 0 && errno == EEXIST) {
+			/* already installed by us is fine; anything else is not ours */
+			struct stat st_link, st_self;
+			if (stat(path, &st_link) == 0 && stat(self, &st_self) == 0 &&
+			    st_link.st_dev == st_self.st_dev && st_link.st_ino == st_self.st_ino)
+				continue;
+		}
+		if (r < 0) {
+			err_sys("cannot create %s", path);
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
+static int run(const struct applet *a, int argc, char **argv)
+{
+	applet_name = a->name;
+	if (caps_restrict(a->cap) < 0)
+		die_sys(2, "cannot drop privileges");
+	return a->main(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : (argc > 0 && argv[0] ? argv[0] : "sockbox");
+
+	const struct applet *a = find(base);
+	if (a)
+		return run(a, argc, argv);
+	if (strncmp(base, "sockbox", 7) != 0) {
+		/* called through a link to a name we don't have */
+		caps_restrict(CAPS_NONE);
+		err_msg("applet not found: %s; applets are:", base);
+		list(stderr);
+		return 127;
+	}
+	if (argc >= 2 && (a = find(argv[1])) != NULL)
+		return run(a, argc - 1, argv + 1);
+	caps_restrict(CAPS_NONE);
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--list"))
+		return list(stdout), 0;
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
+		return usage(stdout), 0;
+	if (!strcmp(cmd, "--version")) {
+		puts("sockbox " SOCKBOX_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "--install")) {
+		int symbolic = argc > 2 && !strcmp(argv[2], "-s");
+		if (argc != 3 + symbolic)
+			usage_error("usage: sockbox --install [-s] DIR");
+		return install(symbolic, argv[2 + symbolic]);
+	}
+	if (cmd[0] == '-')
+		usage_error("unknown option '%s'", cmd);
+	err_msg("applet not found: %s; applets are:", cmd);
+	list(stderr);
+	return 127;
+}

@@ -1,0 +1,120 @@
+# Shared helpers for integration tests: source this, then use
+#   ok DESC / fail DESC [DETAIL]      record a result (TAP line on stdout)
+#   check DESC CMD...                 ok when CMD succeeds
+#   expect_eq DESC EXPECTED ACTUAL
+#   start_server VAR CMD...           start CMD in the background; wait for its
+#                                     first stdout line "listening on ADDR"; sets
+#                                     VAR_PID, VAR_ADDR, VAR_PORT (inet), VAR_OUT
+#                                     (file with the rest of its stdout),
+#                                     VAR_ERR (its stderr file)
+#   stop_server VAR [SIG]             signal it (TERM) and wait; sets VAR_RC
+#   need CMD...                       skip the whole file when a tool is missing
+#   need_root                         skip the whole file when not root
+#   done_testing                      print the plan; exit status = failures
+# Every started server and temporary file is cleaned up on exit.
+set -u
+: "${SOCKBOX:?SOCKBOX must point to the built binary}"
+SOCKBOX_BIN=${SOCKBOX_BIN:-$(dirname "$SOCKBOX")/bin}
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sockbox-test.XXXXXX")
+_t_n=0
+_t_fail=0
+_t_pids=()
+_t_cleanups=()
+
+_t_cleanup() {
+	local p c
+	for c in "${_t_cleanups[@]}"; do eval "$c" >/dev/null 2>&1; done
+	for p in "${_t_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$TEST_TMP"
+}
+trap _t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# at_exit CMD: run CMD (a string) during cleanup, before files are removed.
+at_exit() { _t_cleanups+=("$1"); }
+
+ok() { _t_n=$((_t_n + 1)); echo "ok $_t_n - $1"; }
+fail() {
+	_t_n=$((_t_n + 1)); _t_fail=$((_t_fail + 1))
+	echo "not ok $_t_n - $1"
+	if [ $# -gt 1 ]; then printf '%s\n' "$2" | sed 's/^/#   /' | head -20; fi
+}
+check() {
+	local desc=$1; shift
+	local out
+	if out=$("$@" 2>&1); then ok "$desc"; else fail "$desc" "$out"; fi
+}
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "expected: $2
+actual:   $3"; fi
+}
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+need() {
+	local c
+	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip_all "$c not installed"; done
+}
+need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
+
+start_server() {
+	local var=$1; shift
+	local out="$TEST_TMP/$var.out" err="$TEST_TMP/$var.err" fifo="$TEST_TMP/$var.fifo"
+	mkfifo "$fifo"
+	"$@" >"$fifo" 2>"$err" &
+	local pid=$!
+	_t_pids+=("$pid")
+	local line="" fd
+	exec {fd}<"$fifo"
+	# the first line is the readiness signal; the rest goes to a file
+	if ! IFS= read -r -t 10 -u "$fd" line; then
+		exec {fd}<&-
+		echo "# server $var did not start: $(cat "$err")" >&2
+		printf -v "${var}_PID" '%s' "$pid"
+		return 1
+	fi
+	cat <&$fd >"$out" &
+	_t_pids+=("$!")
+	exec {fd}<&-
+	local addr=${line#listening on }
+	printf -v "${var}_PID" '%s' "$pid"
+	printf -v "${var}_ADDR" '%s' "$addr"
+	printf -v "${var}_PORT" '%s' "${addr##*:}"
+	printf -v "${var}_OUT" '%s' "$out"
+	printf -v "${var}_ERR" '%s' "$err"
+}
+
+stop_server() {
+	local var=$1 sig=${2:-TERM}
+	local pidvar="${var}_PID"
+	local pid=${!pidvar}
+	kill "-$sig" "$pid" 2>/dev/null
+	local rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	printf -v "${var}_RC" '%s' "$rc"
+}
+
+# Wait (bounded) until CMD succeeds: for conditions with no readiness signal.
+wait_until() {
+	local tries=$1; shift
+	while [ "$tries" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		tries=$((tries - 1)); sleep 0.05
+	done
+	return 1
+}
+
+# A non-root user for privilege tests (created once, reused).
+test_user() {
+	local u=sockbox-test
+	id "$u" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$u" >/dev/null 2>&1
+	echo "$u"
+}
+as_user() {
+	local u=$1; shift
+	setpriv --reuid "$u" --regid "$u" --clear-groups --inh-caps=-all "$@"
+}
+
+done_testing() {
+	echo "1..$_t_n"
+	exit $((_t_fail > 0))
+}
