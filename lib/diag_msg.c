@@ -141,6 +141,7 @@ int diag_parse_sock(const void *payload, size_t len, struct diag_sock *out)
 	memcpy(out->src, m.id.idiag_src, alen);
 	memcpy(out->dst, m.id.idiag_dst, alen);
 	out->has_info = 0;
+	out->v6only = 0;
 	memset(&out->info, 0, sizeof out->info);
 
 	const uint8_t *p = (const uint8_t *)payload + A4(sizeof m);
@@ -153,6 +154,9 @@ int diag_parse_sock(const void *payload, size_t len, struct diag_sock *out)
 		if ((a.nla_type & NLA_TYPE_MASK) == INET_DIAG_INFO) {
 			parse_info(p + NLAH, a.nla_len - NLAH, &out->info);
 			out->has_info = 1;
+		} else if ((a.nla_type & NLA_TYPE_MASK) == INET_DIAG_SKV6ONLY &&
+		           a.nla_len > NLAH) {
+			out->v6only = p[NLAH] != 0;
 		}
 		size_t step = A4(a.nla_len);
 		if (step >= left)
@@ -222,6 +226,18 @@ const char *diag_state_name(unsigned state)
 {
 	return state < sizeof state_names / sizeof state_names[0]
 	       ? state_names[state] : "UNKNOWN";
+}
+
+static const char *const rfc_names[] = {
+	"UNKNOWN", "ESTABLISHED", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1",
+	"FIN-WAIT-2", "TIME-WAIT", "CLOSED", "CLOSE-WAIT", "LAST-ACK", "LISTEN",
+	"CLOSING",
+};
+
+const char *diag_state_rfc_name(unsigned state)
+{
+	return state < sizeof rfc_names / sizeof rfc_names[0]
+	       ? rfc_names[state] : "UNKNOWN";
 }
 
 #define B(s) (1u << (s))

@@ -52,6 +52,7 @@ struct diag_sock {
 	uint8_t state;             /* TS_*; NEW_SYN_RECV reported as SYN_RECV */
 	uint8_t timer, retrans;
 	uint8_t has_info;          /* info below is valid */
+	uint8_t v6only;            /* INET_DIAG_SKV6ONLY (listening/closed v6) */
 	uint8_t src[16], dst[16];  /* network order; IPv4 in the first 4 */
 	struct diag_tcpinfo info;
 };
@@ -102,6 +103,8 @@ int diag_parse_sock(const void *payload, size_t len, struct diag_sock *out);
  * syn-sent, ..., listening/listen, closing, closed) and the groups all,
  * connected, synchronized, bucket, big; returns a TS mask or 0. */
 const char *diag_state_name(unsigned state);
+/* RFC 793 names ("ESTABLISHED", "FIN-WAIT-1", "CLOSED", ...). */
+const char *diag_state_rfc_name(unsigned state);
 uint32_t diag_state_parse(const char *name);
 
 #endif

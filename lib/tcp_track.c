@@ -6,7 +6,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-enum { F_USED = 1, F_ATLEAST = 2, F_DESTROYED = 4 };
+enum { F_USED = 1, F_ATLEAST = 2, F_DESTROYED = 4, F_GONE = 8 };
+
+/* Snapshots a vanished cookie is remembered for, so that a destroy
+ * notification arriving after the snapshot that no longer showed the
+ * socket does not report the close twice. */
+#define GONE_KEEP 3u
 
 struct track_ent {
 	uint64_t cookie;
@@ -127,7 +132,7 @@ void track_free(struct tcp_track *t)
 
 size_t track_count(const struct tcp_track *t)
 {
-	return t->used;
+	return t->used - t->gone;
 }
 
 static struct track_ent *ent_new(struct tcp_track *t, const struct diag_sock *s)
@@ -195,6 +200,8 @@ static void ent_remove(struct tcp_track *t, struct track_ent *e)
 	unlink_chain(&t->bk_key[ent_key_bucket(t, e)], t->ents, i, 0);
 	if (t->by_cookie)
 		unlink_chain(&t->bk_tup[tup_bucket(t, e)], t->ents, i, 1);
+	if (e->flags & F_GONE)
+		t->gone--;
 	e->flags = 0;
 	e->next_k = t->free_head;
 	t->free_head = i + 1;
@@ -241,8 +248,8 @@ static struct track_ent *find_syn_recv(struct tcp_track *t,
 	uint32_t i = t->bk_tup[b];
 	while (i) {
 		struct track_ent *e = &t->ents[i - 1];
-		if (e->state == TS_SYN_RECV && e->cookie != s->cookie &&
-		    same_tuple(e, s))
+		if (e->state == TS_SYN_RECV && !(e->flags & F_GONE) &&
+		    e->cookie != s->cookie && same_tuple(e, s))
 			return e;
 		i = e->next_t;
 	}
@@ -294,6 +301,11 @@ int track_poll_sock(struct tcp_track *t, const struct diag_sock *s,
 {
 	struct track_ent *e = t->by_cookie ? find_cookie(t, s->cookie)
 	                                   : find_tuple_unseen(t, s);
+	if (e && (e->flags & F_GONE)) {
+		/* back after a snapshot missed it: its close was reported */
+		ent_remove(t, e);
+		e = NULL;
+	}
 	if (e) {
 		if (e->state != s->state) {
 			if (t->baseline_done)
@@ -334,6 +346,11 @@ void track_poll_end(struct tcp_track *t, track_cb cb, void *ctx)
 		struct track_ent *e = &t->ents[i];
 		if (!(e->flags & F_USED) || e->gen == t->gen)
 			continue;
+		if (e->flags & F_GONE) {
+			if (t->gen - e->gen >= GONE_KEEP)
+				ent_remove(t, e);
+			continue;
+		}
 		if (t->baseline_done) {
 			struct diag_sock s;
 			ent_to_sock(e, &s);
@@ -341,7 +358,13 @@ void track_poll_end(struct tcp_track *t, track_cb cb, void *ctx)
 			                                        : t->now_ns;
 			emit(cb, ctx, &s, e->state, TRACK_CLOSED, when, e);
 		}
-		ent_remove(t, e);
+		if (t->by_cookie && t->baseline_done) {
+			e->flags = F_USED | F_GONE;
+			e->gen = t->gen;
+			t->gone++;
+		} else {
+			ent_remove(t, e);
+		}
 	}
 	t->baseline_done = 1;
 }
@@ -352,6 +375,8 @@ int track_destroyed(struct tcp_track *t, const struct diag_sock *s,
 	if (!t->by_cookie || !t->baseline_done)
 		return 0;
 	struct track_ent *e = find_cookie(t, s->cookie);
+	if (e && (e->flags & F_GONE))
+		return 0;               /* its close was already reported */
 	if (!e) {
 		if (s->sport == 0)      /* never bound: nothing to report */
 			return 0;

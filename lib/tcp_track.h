@@ -25,7 +25,9 @@
  * still shows the cookie (a socket that moved to TIME-WAIT is destroyed
  * as a full socket but lives on under the same cookie).  A notification
  * for a cookie never seen (it lived and died between snapshots) yields
- * NEW -> CLOSED, or NEW -> STATE if the next snapshot shows it.
+ * NEW -> CLOSED, or NEW -> STATE if the next snapshot shows it.  A
+ * vanished cookie is remembered for a few snapshots so that a late
+ * notification does not report the same close twice.
  *
  * Cost: O(1) expected per socket (hash tables on cookie and 4-tuple, grown
  * by doubling), O(table) per track_poll_end().  Memory ~100 bytes per
@@ -60,6 +62,7 @@ struct tcp_track {
 	int64_t now_ns;
 	struct track_ent *ents;    /* slots; free ones chained via next_k */
 	size_t nents, cap, used;
+	size_t gone;               /* vanished cookies still remembered */
 	uint32_t free_head;
 	uint32_t *bk_key, *bk_tup; /* bucket heads (index+1, 0 = empty) */
 	size_t nbk;                /* power of two */

@@ -251,6 +251,9 @@ static void check_capture(const uint8_t *buf, size_t len, int family,
 		assert_int_equal(s.has_info, info && w[i].state != TS_TIME_WAIT);
 		if (!info)
 			assert_int_equal(s.info.rtt_us, 0);
+		/* bound to ::1, the kernel marks the v6 listeners v6only */
+		assert_int_equal(s.v6only, family == AF_INET6 &&
+		                 w[i].state == TS_LISTEN);
 		i++;
 	}
 	assert_int_equal(i, nw);
@@ -292,6 +295,37 @@ static void test_parse_tcpinfo(void **st)
 	assert_int_equal(s.sport, 58824);
 	assert_int_equal(s.info.bytes_acked, 6);
 	assert_int_equal(s.info.rtt_us, 26);
+}
+
+/* The v6 listeners carry INET_DIAG_SKV6ONLY (1 in the capture); clear it
+ * in the first one. */
+static void test_parse_v6only(void **st)
+{
+	(void)st;
+	uint8_t b[sizeof cap_v6_plain];
+	memcpy(b, cap_v6_plain, sizeof b);
+	struct nlmsghdr nh;
+	memcpy(&nh, b, sizeof nh);
+	size_t off = 16 + 72, found = 0;
+	while (off + 4 <= nh.nlmsg_len) {
+		struct nlattr a;
+		memcpy(&a, b + off, sizeof a);
+		if (a.nla_type == INET_DIAG_SKV6ONLY) {
+			b[off + 4] = 0;
+			found = 1;
+		}
+		off += (a.nla_len + 3u) & ~3u;
+	}
+	assert_true(found);
+	struct diag_iter it;
+	struct diag_sock s;
+	int err;
+	diag_iter_init(&it, b, sizeof b);
+	assert_int_equal(diag_iter_next(&it, &s, &err), DIAG_SOCK);
+	assert_int_equal(s.state, TS_LISTEN);
+	assert_int_equal(s.v6only, 0);
+	assert_int_equal(diag_iter_next(&it, &s, &err), DIAG_SOCK);
+	assert_int_equal(s.v6only, 1);
 }
 
 static void test_parse_destroy(void **st)
@@ -466,6 +500,14 @@ static void test_state_names(void **st)
 	for (unsigned i = 0; i < 12; i++)
 		assert_string_equal(diag_state_name(i), names[i]);
 	assert_string_equal(diag_state_name(12), "UNKNOWN");
+	static const char *const rfc[] = {
+		"UNKNOWN", "ESTABLISHED", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1",
+		"FIN-WAIT-2", "TIME-WAIT", "CLOSED", "CLOSE-WAIT", "LAST-ACK",
+		"LISTEN", "CLOSING",
+	};
+	for (unsigned i = 0; i < 12; i++)
+		assert_string_equal(diag_state_rfc_name(i), rfc[i]);
+	assert_string_equal(diag_state_rfc_name(99), "UNKNOWN");
 	assert_string_equal(diag_state_name(255), "UNKNOWN");
 
 	static const struct { const char *s; uint32_t m; } tab[] = {
@@ -494,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_req_bytecode),
 		cmocka_unit_test(test_parse_captures),
 		cmocka_unit_test(test_parse_tcpinfo),
+		cmocka_unit_test(test_parse_v6only),
 		cmocka_unit_test(test_parse_destroy),
 		cmocka_unit_test(test_truncation_every_offset),
 		cmocka_unit_test(test_corrupt),

@@ -238,6 +238,35 @@ static void test_destroy(void **st)
 	track_free(&t);
 }
 
+/* The snapshot saw the socket gone before its destroy notification was
+ * read: one close, not two. */
+static void test_late_destroy(void **st)
+{
+	(void)st;
+	struct tcp_track t;
+	struct rec r = { .n = 0 };
+	track_init(&t, 1);
+	struct diag_sock a = mk(7, TS_ESTABLISHED, 5000, 80);
+	poll_set(&t, 0, &a, 1, &r);
+	poll_set(&t, 100 * MS, NULL, 0, &r);
+	assert_int_equal(r.n, 1);
+	want_ev(&r, 0, 7, TS_ESTABLISHED, TRACK_CLOSED, 100 * MS, 100 * MS, 1);
+	assert_int_equal(track_count(&t), 0);
+	struct diag_sock d = mk(7, TS_CLOSE, 5000, 80);
+	assert_int_equal(track_destroyed(&t, &d, 120 * MS), 0);
+	for (int i = 2; i < 8; i++)
+		poll_set(&t, i * 100 * MS, NULL, 0, &r);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(t.used, 0);      /* forgotten after a few polls */
+	/* a cookie that comes back after a missed snapshot is new again */
+	poll_set(&t, 800 * MS, &a, 1, &r);
+	poll_set(&t, 900 * MS, NULL, 0, &r);
+	poll_set(&t, 1000 * MS, &a, 1, &r);
+	assert_int_equal(r.n, 4);
+	want_ev(&r, 3, 7, TRACK_NEW, TS_ESTABLISHED, 1000 * MS, -1, 0);
+	track_free(&t);
+}
+
 /* /proc has no cookies: the 4-tuple is the key. */
 static void test_tuple_mode(void **st)
 {
@@ -349,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_syn_recv_join),
 		cmocka_unit_test(test_destroy),
+		cmocka_unit_test(test_late_destroy),
 		cmocka_unit_test(test_tuple_mode),
 		cmocka_unit_test(test_ipv6_distinct),
 		cmocka_unit_test(test_scale),
