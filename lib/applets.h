@@ -5,3 +5,4 @@
  * sorted by name (--list prints the table as is).  Aliases (ping6) are
  * extra lines with the same prefix. */
 APPLET(selftest, "selftest", CAPS_NONE)
+APPLET(tcp_watch, "tcp-watch", CAPS_NONE)

@@ -240,15 +240,18 @@ static struct track_ent *find_tuple_unseen(struct tcp_track *t,
 	return any;
 }
 
-static struct track_ent *find_syn_recv(struct tcp_track *t,
-                                       const struct diag_sock *s)
+/* Cookie mode: another live entry with this tuple in state `state`
+ * (TRACK_NEW: a destroyed socket never seen in a snapshot). */
+static struct track_ent *find_tuple_state(struct tcp_track *t,
+                                          const struct diag_sock *s,
+                                          unsigned state)
 {
 	size_t b = (size_t)tuple_hash(s->family, s->src, s->dst, s->sport,
 	                              s->dport) & (t->nbk - 1);
 	uint32_t i = t->bk_tup[b];
 	while (i) {
 		struct track_ent *e = &t->ents[i - 1];
-		if (e->state == TS_SYN_RECV && !(e->flags & F_GONE) &&
+		if (e->state == state && !(e->flags & F_GONE) &&
 		    e->cookie != s->cookie && same_tuple(e, s))
 			return e;
 		i = e->next_t;
@@ -322,13 +325,21 @@ int track_poll_sock(struct tcp_track *t, const struct diag_sock *s,
 		return 0;
 	}
 	if (t->by_cookie && s->state != TS_SYN_RECV && s->state != TS_LISTEN) {
-		struct track_ent *r = find_syn_recv(t, s);
+		struct track_ent *r = find_tuple_state(t, s, TS_SYN_RECV);
 		if (r) {
 			if (t->baseline_done)
 				emit(cb, ctx, s, TS_SYN_RECV, s->state, t->now_ns, r);
 			ent_remove(t, r);
 			return ent_new(t, s) ? 0 : -1;
 		}
+	}
+	if (t->by_cookie && s->state == TS_TIME_WAIT) {
+		/* A full socket whose cookie was never generated (no snapshot
+		 * saw it) hands cookie 0 to its TIME-WAIT successor, which then
+		 * gets a fresh one: its destroy notice and this are one socket. */
+		struct track_ent *r = find_tuple_state(t, s, TRACK_NEW);
+		if (r && (r->flags & F_DESTROYED))
+			ent_remove(t, r);
 	}
 	e = ent_new(t, s);
 	if (!e)

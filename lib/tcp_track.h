@@ -25,7 +25,8 @@
  * still shows the cookie (a socket that moved to TIME-WAIT is destroyed
  * as a full socket but lives on under the same cookie).  A notification
  * for a cookie never seen (it lived and died between snapshots) yields
- * NEW -> CLOSED, or NEW -> STATE if the next snapshot shows it.  A
+ * NEW -> CLOSED, or NEW -> STATE if the next snapshot shows it (also
+ * under a new cookie when it is TIME-WAIT with the same 4-tuple).  A
  * vanished cookie is remembered for a few snapshots so that a late
  * notification does not report the same close twice.
  *

@@ -207,32 +207,37 @@ static void test_destroy(void **st)
 	/* 4: died between snapshots, left a TIME-WAIT */
 	struct diag_sock d4 = mk(4, TS_CLOSE, 5003, 80);
 	track_destroyed(&t, &d4, 70 * MS);
+	/* 6: died unseen; its TIME-WAIT shows up under a new cookie */
+	struct diag_sock d6 = mk(6, TS_CLOSE, 5004, 80);
+	track_destroyed(&t, &d6, 75 * MS);
 	/* a never-bound socket: nothing to say */
 	struct diag_sock d5 = mk(5, TS_CLOSE, 0, 0);
 	track_destroyed(&t, &d5, 80 * MS);
 
 	struct diag_sock s1[] = { mk(2, TS_TIME_WAIT, 5001, 80),
-	                          mk(4, TS_TIME_WAIT, 5003, 80) };
-	poll_set(&t, 100 * MS, s1, 2, &r);
-	assert_int_equal(r.n, 4);
+	                          mk(4, TS_TIME_WAIT, 5003, 80),
+	                          mk(60, TS_TIME_WAIT, 5004, 80) };
+	poll_set(&t, 100 * MS, s1, 3, &r);
+	assert_int_equal(r.n, 5);
 	want_ev(&r, 0, 2, TS_FIN_WAIT2, TS_TIME_WAIT, 100 * MS, 100 * MS, 1);
 	want_ev(&r, 1, 4, TRACK_NEW, TS_TIME_WAIT, 100 * MS, -1, 0);
+	want_ev(&r, 2, 60, TRACK_NEW, TS_TIME_WAIT, 100 * MS, -1, 0);
 	/* sweep order is slot order: 1 then 3 */
-	want_ev(&r, 2, 1, TS_ESTABLISHED, TRACK_CLOSED, 40 * MS, 40 * MS, 1);
-	assert_int_equal(r.ev[2].destroyed, 1);
-	want_ev(&r, 3, 3, TRACK_NEW, TRACK_CLOSED, 60 * MS, -1, 0);
+	want_ev(&r, 3, 1, TS_ESTABLISHED, TRACK_CLOSED, 40 * MS, 40 * MS, 1);
 	assert_int_equal(r.ev[3].destroyed, 1);
-	assert_int_equal(r.ev[3].sport, 5002);
-	assert_int_equal(track_count(&t), 2);
+	want_ev(&r, 4, 3, TRACK_NEW, TRACK_CLOSED, 60 * MS, -1, 0);
+	assert_int_equal(r.ev[4].destroyed, 1);
+	assert_int_equal(r.ev[4].sport, 5002);
+	assert_int_equal(track_count(&t), 3);
 
 	/* a destroy flag is cleared by a later sighting */
 	r.n = 0;
 	struct diag_sock d2b = mk(2, TS_CLOSE, 5001, 80);
 	track_destroyed(&t, &d2b, 150 * MS);
-	poll_set(&t, 200 * MS, s1, 2, &r);
+	poll_set(&t, 200 * MS, s1, 3, &r);
 	assert_int_equal(r.n, 0);
 	poll_set(&t, 300 * MS, NULL, 0, &r);
-	assert_int_equal(r.n, 2);
+	assert_int_equal(r.n, 3);
 	assert_int_equal(r.ev[0].destroyed, 0);
 	assert_int_equal(r.ev[0].time_ns, 300 * MS);
 	track_free(&t);
