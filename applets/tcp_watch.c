@@ -1,7 +1,8 @@
 /* tcp-watch: TCP sockets and their state transitions, unprivileged.
  *
- * Source: NETLINK_SOCK_DIAG dumps (inet_diag_req_v2, one per family; the
- * state mask and port filters are applied by the kernel), plus the
+ * Source: NETLINK_SOCK_DIAG dumps (one legacy AF_UNSPEC inet_diag request
+ * for both families, inet_diag_req_v2 for one; the state mask and port
+ * filters are applied by the kernel), plus the
  * sock_diag destroy multicast groups in watch mode so that sockets closed
  * between two polls are still reported.  When sock_diag is unavailable,
  * or with --proc / TCP_WATCH_PROC=1, /proc/net/tcp and tcp6 are read
@@ -110,7 +111,7 @@ struct tcpwatch {
 	/* runtime */
 	int nl, mc, sfd;
 	uint32_t seq;
-	int bytecode_ok;
+	int bytecode_ok, legacy_ok;
 	uint8_t *buf;
 	struct tcp_track track;
 	int tracking;
@@ -646,18 +647,32 @@ static int dump_family(struct tcpwatch *w, uint8_t family, uint32_t states,
 	}
 }
 
+/* Both families in one legacy AF_UNSPEC dump when we want both (one walk
+ * of the kernel's tables instead of two); a v2 dump per family otherwise
+ * or if the kernel refuses the legacy request. */
 static int snapshot_diag(struct tcpwatch *w, uint32_t states, sock_fn fn)
 {
-	static const uint8_t fams[2] = { AF_INET, AF_INET6 };
-	for (int i = 0; i < 2; i++) {
-		if ((fams[i] == AF_INET && !w->want4) || (fams[i] == AF_INET6 && !w->want6))
-			continue;
+	uint8_t fams[2];
+	int n = 0;
+	if (w->want4 && w->want6 && w->legacy_ok)
+		fams[n++] = AF_UNSPEC;
+	else {
+		if (w->want4)
+			fams[n++] = AF_INET;
+		if (w->want6)
+			fams[n++] = AF_INET6;
+	}
+	for (int i = 0; i < n; i++) {
 		int e = dump_family(w, fams[i], states, fn);
 		if (e == EINVAL && w->bytecode_ok && (w->nsports || w->ndports)) {
 			/* the kernel refused the filter: filter here instead
 			 * (nothing was delivered before the error) */
 			w->bytecode_ok = 0;
 			e = dump_family(w, fams[i], states, fn);
+		}
+		if ((e == EINVAL || e == EOPNOTSUPP) && fams[i] == AF_UNSPEC) {
+			w->legacy_ok = 0;
+			return snapshot_diag(w, states, fn);
 		}
 		if (e)
 			return e;
@@ -965,6 +980,7 @@ int tcp_watch_main(int argc, char **argv)
 	w.interval_ns = 100 * NS_PER_MSEC;
 	w.initial = 1;
 	w.bytecode_ok = 1;
+	w.legacy_ok = 1;
 	w.nl = w.mc = w.sfd = -1;
 	parse_args(&w, argc, argv);
 

@@ -44,11 +44,15 @@ static size_t bc_list(uint8_t *bc, size_t off, uint8_t code,
 
 int diag_req_build(const struct diag_req *r, void *buf, size_t bufsz)
 {
-	if ((r->family != AF_INET && r->family != AF_INET6) ||
+	if ((r->family != AF_INET && r->family != AF_INET6 &&
+	     r->family != AF_UNSPEC) ||
 	    r->nsports > DIAG_MAX_PORTS || r->ndports > DIAG_MAX_PORTS)
 		return -EINVAL;
+	int legacy = r->family == AF_UNSPEC;
+	size_t body = legacy ? sizeof(struct inet_diag_req)
+	                     : sizeof(struct inet_diag_req_v2);
 	size_t bclen = (r->nsports + r->ndports) * 2 * BC_OP;
-	size_t len = NLH + sizeof(struct inet_diag_req_v2);
+	size_t len = NLH + body;
 	if (bclen)
 		len += NLAH + bclen;
 	if (len > bufsz)
@@ -58,27 +62,39 @@ int diag_req_build(const struct diag_req *r, void *buf, size_t bufsz)
 	uint8_t *p = buf;
 	struct nlmsghdr nh = {
 		.nlmsg_len = (uint32_t)len,
-		.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		.nlmsg_type = legacy ? TCPDIAG_GETSOCK : SOCK_DIAG_BY_FAMILY,
 		.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 		.nlmsg_seq = r->seq,
 	};
 	memcpy(p, &nh, sizeof nh);
-	struct inet_diag_req_v2 req = {
-		.sdiag_family = r->family,
-		.sdiag_protocol = IPPROTO_TCP,
-		.idiag_states = r->states ? r->states : 0xffffffffu,
-		.idiag_ext = r->want_info ? (uint8_t)(1u << (INET_DIAG_INFO - 1)) : 0,
-	};
+	uint32_t states = r->states ? r->states : 0xffffffffu;
 	/* SYN_RECV request sockets live in the hash as NEW_SYN_RECV. */
-	if (req.idiag_states & (1u << TS_SYN_RECV))
-		req.idiag_states |= 1u << TS_NEW_SYN_RECV;
-	memcpy(p + NLH, &req, sizeof req);
+	if (states & (1u << TS_SYN_RECV))
+		states |= 1u << TS_NEW_SYN_RECV;
+	uint8_t ext = r->want_info ? (uint8_t)(1u << (INET_DIAG_INFO - 1)) : 0;
+	if (legacy) {
+		/* The kernel treats this as family AF_UNSPEC: both families
+		 * in one walk of its tables. */
+		struct inet_diag_req req = {
+			.idiag_family = AF_UNSPEC,
+			.idiag_ext = ext,
+			.idiag_states = states,
+		};
+		memcpy(p + NLH, &req, sizeof req);
+	} else {
+		struct inet_diag_req_v2 req = {
+			.sdiag_family = r->family,
+			.sdiag_protocol = IPPROTO_TCP,
+			.idiag_states = states,
+			.idiag_ext = ext,
+		};
+		memcpy(p + NLH, &req, sizeof req);
+	}
 	if (!bclen)
 		return (int)len;
 
-	uint8_t *a = p + NLH + sizeof req;
-	struct nlattr nla = { (uint16_t)(NLAH + bclen),
-	                      INET_DIAG_REQ_BYTECODE };
+	uint8_t *a = p + NLH + body;
+	struct nlattr nla = { (uint16_t)(NLAH + bclen), INET_DIAG_REQ_BYTECODE };
 	memcpy(a, &nla, sizeof nla);
 	uint8_t *bc = a + NLAH;
 	size_t dstart = r->nsports * 2 * BC_OP;
@@ -191,6 +207,7 @@ enum diag_kind diag_iter_next(struct diag_iter *it, struct diag_sock *out,
 
 	switch (nh.nlmsg_type) {
 	case SOCK_DIAG_BY_FAMILY:
+	case TCPDIAG_GETSOCK:       /* replies to the legacy request */
 		if (diag_parse_sock(pl, plen, out) < 0)
 			goto bad;
 		return DIAG_SOCK;

@@ -24,6 +24,9 @@
 
 /* ---- request building ---- */
 
+static int bc_audit(const uint8_t *bc, int len);
+static int bc_run(const uint8_t *bc, int len, uint16_t sport, uint16_t dport);
+
 static void test_req_plain(void **st)
 {
 	(void)st;
@@ -59,6 +62,36 @@ static void test_req_plain(void **st)
 	diag_req_build(&r, buf, sizeof buf);
 	memcpy(&req, buf + 16, sizeof req);
 	assert_int_equal(req.idiag_states, 1u << TS_LISTEN);
+}
+
+/* AF_UNSPEC: the legacy request the kernel answers for both families. */
+static void test_req_legacy(void **st)
+{
+	(void)st;
+	uint8_t buf[DIAG_REQ_MAX];
+	static const uint16_t sp[] = { 80 };
+	struct diag_req r = { .family = AF_UNSPEC, .seq = 5, .want_info = 1,
+	                      .states = 1u << TS_ESTABLISHED,
+	                      .sports = sp, .nsports = 1 };
+	int n = diag_req_build(&r, buf, sizeof buf);
+	assert_int_equal(n, 16 + (int)sizeof(struct inet_diag_req) + 4 + 8);
+	struct nlmsghdr nh;
+	memcpy(&nh, buf, sizeof nh);
+	assert_int_equal(nh.nlmsg_type, TCPDIAG_GETSOCK);
+	assert_int_equal(nh.nlmsg_len, n);
+	assert_int_equal(nh.nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+	struct inet_diag_req req;
+	memcpy(&req, buf + 16, sizeof req);
+	assert_int_equal(req.idiag_family, AF_UNSPEC);
+	assert_int_equal(req.idiag_ext, 1u << (INET_DIAG_INFO - 1));
+	assert_int_equal(req.idiag_states, 1u << TS_ESTABLISHED);
+	struct nlattr a;
+	memcpy(&a, buf + 16 + sizeof req, sizeof a);
+	assert_int_equal(a.nla_type, INET_DIAG_REQ_BYTECODE);
+	assert_int_equal(a.nla_len, 12);
+	assert_true(bc_audit(buf + 16 + sizeof req + 4, 8));
+	assert_true(bc_run(buf + 16 + sizeof req + 4, 8, 80, 1));
+	assert_false(bc_run(buf + 16 + sizeof req + 4, 8, 81, 1));
 }
 
 static void test_req_errors(void **st)
@@ -271,6 +304,26 @@ static void test_parse_captures(void **st)
 	check_capture(cap_v4_plain, sizeof cap_v4_plain, AF_INET, want_v4, n4, 0);
 	check_capture(cap_v6_info, sizeof cap_v6_info, AF_INET6, want_v6, n6, 1);
 	check_capture(cap_v6_plain, sizeof cap_v6_plain, AF_INET6, want_v6, n6, 0);
+}
+
+/* Replies to the legacy request carry nlmsg_type TCPDIAG_GETSOCK. */
+static void test_parse_legacy_type(void **st)
+{
+	(void)st;
+	uint8_t b[sizeof cap_v4_plain];
+	memcpy(b, cap_v4_plain, sizeof b);
+	size_t off = 0;
+	while (off + 16 <= sizeof b) {
+		struct nlmsghdr nh;
+		memcpy(&nh, b + off, sizeof nh);
+		if (nh.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+			nh.nlmsg_type = TCPDIAG_GETSOCK;
+			memcpy(b + off, &nh, sizeof nh);
+		}
+		off += (nh.nlmsg_len + 3u) & ~3u;
+	}
+	check_capture(b, sizeof b, AF_INET, want_v4,
+	              sizeof want_v4 / sizeof want_v4[0], 0);
 }
 
 static void test_parse_tcpinfo(void **st)
@@ -532,9 +585,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_req_plain),
+		cmocka_unit_test(test_req_legacy),
 		cmocka_unit_test(test_req_errors),
 		cmocka_unit_test(test_req_bytecode),
 		cmocka_unit_test(test_parse_captures),
+		cmocka_unit_test(test_parse_legacy_type),
 		cmocka_unit_test(test_parse_tcpinfo),
 		cmocka_unit_test(test_parse_v6only),
 		cmocka_unit_test(test_parse_destroy),
