@@ -145,6 +145,13 @@ int proc_tcp_parse_line(const char *line, size_t len, int family,
 	if (get_dec(&c, UINT64_MAX / 10, &v) < 0 || field_end(&c) < 0)
 		return -EINVAL;
 	out->inode = (uint32_t)v;
+	/* Not printed; the kernel sets it when a socket binds a specific
+	 * (not v4-mapped) IPv6 address, the wildcard keeps the default 0. */
+	if (family == AF_INET6) {
+		static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+		out->v6only = memcmp(out->src, zero, 16) != 0 &&
+		              memcmp(out->src, mapped, 12) != 0;
+	}
 	return 1;
 }
 

@@ -8,7 +8,9 @@
  * state (01..0B) are plain hex.  The parser turns a line into the same
  * struct diag_sock that diag_msg produces (cookie 0: /proc has none;
  * rqueue/wqueue from rx_queue/tx_queue; for LISTEN the kernel prints 0 as
- * tx_queue where netlink reports the backlog limit).
+ * tx_queue where netlink reports the backlog limit; v6only is inferred:
+ * 1 for a socket bound to a specific IPv6 address, as the kernel sets it
+ * then, else 0, the default for the wildcard).
  *
  * proc_tcp_feed() accepts arbitrary slices of the file and calls `cb` per
  * socket line; the result is the same whether fed whole or byte by byte.

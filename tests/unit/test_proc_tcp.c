@@ -89,6 +89,8 @@ static void check(const struct collect *c, int family, const struct want *w,
 		assert_int_equal(s->rqueue, w[i].rxq);
 		assert_int_equal(s->inode, w[i].inode);
 		assert_int_equal(s->cookie, 0);
+		/* bound to ::1 -> v6only; wildcard/v4-mapped -> 0 */
+		assert_int_equal(s->v6only, family == AF_INET6 && w[i].src == lo6);
 	}
 }
 
