@@ -54,10 +54,7 @@ static const struct opt opts[] = {
 	{ 'e', "extended", NULL, "add tcp_info columns: rtt, retransmits, bytes acked/received" },
 	{ OPT_SUMMARY, "summary", NULL, "print the number of sockets per state and exit" },
 	{ 'i', "interval", "SECS", "watch mode poll interval (default 0.1; 1ms to 1h)" },
-	{ 's', "state", "STATE", "only STATE (repeatable): established, syn-sent, syn-recv,\n"
-	  "fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack,\n"
-	  "listening, closing, or a group: all, connected, synchronized,\n"
-	  "bucket, big" },
+	{ 's', "state", "STATE", "only sockets in STATE (repeatable; names below)" },
 	{ OPT_SPORT, "sport", "PORT", "only sockets with this local port (repeatable)" },
 	{ OPT_DPORT, "dport", "PORT", "only sockets with this peer port (repeatable)" },
 	{ OPT_ADDR, "addr", "ADDR", "only sockets with this local or peer address (repeatable)" },
@@ -73,11 +70,15 @@ static const struct opt opts[] = {
 };
 
 static const struct applet_help help = {
-	"tcp-watch [--once|--summary] [-e] [-s STATE]... [--sport PORT] [--dport PORT]\n"
-	"          [--addr ADDR] [-4|-6] [-i SECS] [-c N] [--duration SECS] [--json]",
+	"tcp-watch [--once|--summary] [-e] [-s STATE]... [--sport PORT]...\n"
+	"          [--dport PORT]... [--addr ADDR]... [-4|-6] [-i SECS] [-c N]\n"
+	"          [--duration SECS] [--no-initial] [--json] [--proc]",
 	"Show TCP sockets and, by default, watch them change state: one line per\n"
 	"transition with the time spent in the previous state.  Uses sock_diag\n"
 	"netlink (no privileges needed), /proc/net/tcp when that is unavailable.\n"
+	"STATE: established, syn-sent, syn-recv, fin-wait-1, fin-wait-2,\n"
+	"time-wait, closed, close-wait, last-ack, listening, closing, or a group:\n"
+	"all, connected, synchronized, bucket, big (as in ss).\n"
 	"Exit status: 0 success (also on SIGINT), 1 failure, 2 usage error.",
 	opts,
 };
