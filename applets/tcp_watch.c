@@ -1006,7 +1006,15 @@ int tcp_watch_main(int argc, char **argv)
 			w.use_proc = 1;
 		}
 	}
-	if (w.once || w.summary)
-		return run_once(&w);
-	return run_watch(&w);
+	int rc = (w.once || w.summary) ? run_once(&w) : run_watch(&w);
+	if (w.tracking)
+		track_free(&w.track);
+	free(w.buf);
+	if (w.nl >= 0)
+		close(w.nl);
+	if (w.mc >= 0)
+		close(w.mc);
+	if (w.sfd >= 0)
+		close(w.sfd);
+	return rc;
 }
