@@ -276,6 +276,14 @@ static char *put_u(char *p, uint64_t v)
 	return p;
 }
 
+/* Append s without its NUL; returns the new end. */
+static char *put_str(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
 /* Host part as ss prints it: dotted quad, "[v6]", "*" for a dual-stack
  * wildcard, "%ifname" when bound to a device.  Dotted quads are formatted
  * by hand: inet_ntop's sprintf is most of the cost of a large snapshot. */
@@ -296,18 +304,13 @@ static char *put_host(struct tcpwatch *w, char *p, const struct diag_sock *s,
 			char t[INET6_ADDRSTRLEN];
 			inet_ntop(AF_INET6, a, t, sizeof t);
 			*p++ = '[';
-			size_t n = strlen(t);
-			memcpy(p, t, n);
-			p += n;
+			p = put_str(p, t);
 			*p++ = ']';
 		}
 	}
 	if (ifindex) {
-		const char *n = ifname(w, ifindex);
 		*p++ = '%';
-		size_t k = strlen(n);
-		memcpy(p, n, k);
-		p += k;
+		p = put_str(p, ifname(w, ifindex));
 	}
 	return p;
 }
@@ -338,13 +341,6 @@ static char *pad_to(char *p, char *start, size_t width)
 	while ((size_t)(p - start) < width)
 		*p++ = ' ';
 	return p;
-}
-
-static char *put_str(char *p, const char *s)
-{
-	size_t n = strlen(s);
-	memcpy(p, s, n);
-	return p + n;
 }
 
 /* Right-align [from, p) in `width` columns. */

@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#define BC_OP 4u   /* sizeof(struct inet_diag_bc_op) */
+#define BC_OP ((size_t)4)   /* sizeof(struct inet_diag_bc_op) */
 /* Unsigned versions of the netlink length macros (theirs trip
  * -Wsign-conversion). */
 #define A4(x)   (((size_t)(x) + 3u) & ~(size_t)3u)

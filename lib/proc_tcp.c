@@ -69,7 +69,7 @@ static int field_end(struct cur *c)
 
 static int get_addr(struct cur *c, int words, uint8_t *addr, uint16_t *port)
 {
-	for (int i = 0; i < words; i++) {
+	for (size_t i = 0; i < (size_t)words; i++) {
 		uint32_t w = 0;
 		for (int k = 0; k < 8; k++, c->p++) {
 			int h = c->p < c->end ? hexval(*c->p) : -1;
