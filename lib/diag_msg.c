@@ -215,7 +215,7 @@ enum diag_kind diag_iter_next(struct diag_iter *it, struct diag_sock *out,
 		int32_t e = 0;
 		if (plen >= sizeof e)
 			memcpy(&e, pl, sizeof e);
-		*err = e < 0 ? -e : 0;
+		*err = e < 0 ? (e == INT32_MIN ? EPROTO : -e) : 0;
 		return DIAG_DONE;
 	}
 	case NLMSG_ERROR: {
@@ -223,7 +223,7 @@ enum diag_kind diag_iter_next(struct diag_iter *it, struct diag_sock *out,
 		if (plen < sizeof e)
 			goto bad;
 		memcpy(&e, pl, sizeof e);
-		*err = e < 0 ? -e : e;
+		*err = e == INT32_MIN ? EPROTO : e < 0 ? -e : e;
 		return DIAG_ERROR;
 	}
 	default:
