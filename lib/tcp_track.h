@@ -14,9 +14,11 @@
  * snapshot only establishes the baseline: it emits nothing.
  *
  * Identity: sockets are keyed by the sock_diag cookie (TIME-WAIT keeps its
- * socket's cookie; inodes are 0 there).  An accepted connection gets a new
- * cookie, so a new socket whose 4-tuple matches a known SYN-RECV request
- * continues it (SYN-RECV -> ESTAB).  Without cookies (/proc, by_cookie=0)
+ * socket's cookie; inodes are 0 there).  An accepted connection may come
+ * with a cookie other than its SYN-RECV request's (Linux 6.x copies the
+ * request's cookie into the child, but not every path does), so a new
+ * socket whose 4-tuple matches a known SYN-RECV request continues it
+ * (SYN-RECV -> ESTAB).  Without cookies (/proc, by_cookie=0)
  * the 4-tuple is the key; identical tuples (SO_REUSEPORT listeners) are
  * matched one to one.
  *
