@@ -88,7 +88,7 @@ if [ "$(id -u)" = 0 ] && command -v setcap >/dev/null && grep -qx tcp-echo <<<"$
 	d=$(mktemp -d /tmp/sockbox-caps.XXXXXX); at_exit "rm -rf $d"
 	chmod 755 "$d"; cp "$SOCKBOX" "$d/sockbox"; chmod 755 "$d/sockbox"
 	setcap cap_net_raw+p "$d/sockbox"
-	start_server S as_user "$u" "$d/sockbox" tcp-echo -l -b 127.0.0.1 0
+	start_server S $(as_user "$u") "$d/sockbox" tcp-echo -l -b 127.0.0.1 0
 	st=$(cat "/proc/$S_PID/status")
 	prm=$(awk '/^CapPrm/{print $2}' <<<"$st"); eff=$(awk '/^CapEff/{print $2}' <<<"$st")
 	amb=$(awk '/^CapAmb/{print $2}' <<<"$st")
@@ -97,7 +97,7 @@ if [ "$(id -u)" = 0 ] && command -v setcap >/dev/null && grep -qx tcp-echo <<<"$
 	expect_eq "setcap copy: tcp-echo CapAmb empty" 0000000000000000 "$amb"
 	stop_server S
 	setcap -r "$d/sockbox"; chown root:root "$d/sockbox"; chmod 4755 "$d/sockbox"
-	start_server S as_user "$u" "$d/sockbox" tcp-echo -l -b 127.0.0.1 0
+	start_server S $(as_user "$u") "$d/sockbox" tcp-echo -l -b 127.0.0.1 0
 	uid=$(id -u "$u")
 	uids=$(awk '/^Uid/{print $2,$3,$4,$5}' "/proc/$S_PID/status")
 	expect_eq "setuid-root copy runs as the real user" "$uid $uid $uid $uid" "$uids"

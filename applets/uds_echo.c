@@ -1,0 +1,141 @@
+/* uds-echo: Unix-domain echo server and client.
+ *
+ *   uds-echo -l [--type stream|seqpacket|dgram] [--mode OCTAL] [-v]
+ *            [--max-conns N] [--idle-timeout SECS] [--banner TEXT] PATH
+ *   uds-echo [--type stream|seqpacket] [-c N] [-i SECS] [-s BYTES | -m TEXT]
+ *            [-W SECS] [--json] PATH
+ *   uds-echo --stdin PATH  /  uds-echo --bench [-C N] [-s B] [-d S] PATH
+ *
+ * PATH "@name" is the Linux abstract namespace.  Socket path rules (stale
+ * sockets, live servers, non-sockets) are lib/uds_path.h; the stream and
+ * seqpacket engine is lib/echo_stream.h, the client lib/echo_client.h.
+ * Exit: 0 success; 1 a probe/echo failed or the server could not run;
+ * 2 usage errors, the path is in use or not a socket. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "applet.h"
+#include "echo_cli.h"
+#include "err.h"
+#include "num.h"
+#include "opt.h"
+#include "uds_path.h"
+
+enum uds_type { UDS_STREAM, UDS_SEQPACKET, UDS_DGRAM };
+
+static const struct opt opts[] = {
+	{ EO_TYPE, "type", "TYPE", "stream (default), seqpacket or dgram" },
+	ECHO_SERVER_OPTS,
+	{ EO_MODE, "mode", "OCTAL", "server: permissions of the socket file" },
+	ECHO_CLIENT_OPTS,
+	{ 0 }
+};
+
+static const struct applet_help help = {
+	"uds-echo -l [OPTIONS] PATH\n"
+	"   or: uds-echo [OPTIONS] PATH\n"
+	"   or: uds-echo --stdin PATH\n"
+	"   or: uds-echo --bench [-C CONNS] [-s BYTES] [-d SECS] [--bulk] PATH",
+	"Unix-domain echo server (-l) and client; PATH \"@name\" is an "
+	"abstract socket. The server refuses a path held by a live server or "
+	"by a non-socket, replaces a stale socket and removes its socket on "
+	"exit. Exit status: 0 all echoed, 1 a probe failed, 2 usage or path "
+	"error.",
+	opts,
+};
+
+static int type_socktype(enum uds_type t)
+{
+	return t == UDS_SEQPACKET ? SOCK_SEQPACKET
+	     : t == UDS_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
+}
+
+/* The stream and seqpacket server. */
+static int serve_stream(const struct echo_opts *o, enum uds_type t,
+                        const char *path, int mode)
+{
+	struct uds_path up;
+	int fd = uds_listen(path, type_socktype(t), mode, &up);
+	if (fd == -EEXIST)
+		die(2, "%s: exists and is not a socket; not touching it", path);
+	if (fd == -EADDRINUSE)
+		die(2, "%s: a server is already listening there", path);
+	if (fd < 0)
+		die(2, "%s: %s", path, strerror(-fd));
+	printf("listening on %s\n", path);
+	fflush(stdout);
+	int rc = echo_cli_serve(o, fd, t == UDS_SEQPACKET);
+	close(fd);
+	uds_path_remove(&up);
+	return rc;
+}
+
+/* The datagram server and client live in lib/echo_dgram (branch dgram);
+ * when it is merged, --type dgram calls them here. */
+static int run_dgram(const struct echo_opts *o, const char *path, int mode)
+{
+	(void)o; (void)path; (void)mode;
+	die(2, "--type dgram: the datagram engine is not in this build");
+}
+
+int uds_echo_main(int argc, char **argv)
+{
+	struct echo_opts o;
+	struct opt_state st;
+	enum uds_type type = UDS_STREAM;
+	int mode = -1, c;
+	echo_opts_init(&o);
+	opt_init(&st);
+	while ((c = opt_next(&st, argc, argv, &help)) != -1) {
+		if (echo_opts_handle(&o, c, &st))
+			continue;
+		switch (c) {
+		case EO_TYPE:
+			if (!strcmp(st.arg, "stream"))
+				type = UDS_STREAM;
+			else if (!strcmp(st.arg, "seqpacket"))
+				type = UDS_SEQPACKET;
+			else if (!strcmp(st.arg, "dgram"))
+				type = UDS_DGRAM;
+			else
+				usage_error("--type: '%s' is not stream, seqpacket or dgram",
+				            st.arg);
+			break;
+		case EO_MODE: {
+			char *end;
+			unsigned long m = strtoul(st.arg, &end, 8);
+			if (!*st.arg || *end || m > 07777 || st.arg[0] == '-')
+				usage_error("--mode: '%s' is not an octal mode (0-7777)",
+				            st.arg);
+			mode = (int)m;
+			if (!o.server_opt)
+				o.server_opt = st.name;
+			break;
+		}
+		default: usage_error("unknown option");
+		}
+	}
+	if (type != UDS_DGRAM)
+		echo_opts_check(&o);
+	if (argc - st.ind != 1)
+		usage_error("need exactly one operand: PATH");
+	const char *path = argv[st.ind];
+	struct sb_addr a;
+	if (!*path || addr_unix(path, &a) < 0)
+		usage_error("'%s': not a usable socket path (1-107 bytes)", path);
+	if (mode >= 0 && path[0] == '@')
+		usage_error("--mode does not apply to abstract names");
+	if (type == UDS_DGRAM)
+		return run_dgram(&o, path, mode);
+	if (o.listen)
+		return serve_stream(&o, type, path, mode);
+	o.c.addr = &a;
+	o.c.target = path;
+	o.c.socktype = type_socktype(type);
+	return echo_cli_client(&o);
+}
