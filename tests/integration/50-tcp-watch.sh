@@ -110,8 +110,19 @@ def synrecv():
     time.sleep(0.3)
     a.close(); c.close(); l.close()
 
+def churn(n):
+    # n short connections: 2n destroy notifications in a burst
+    l, p = listener(socket.AF_INET, "127.0.0.1", backlog=4096)
+    for _ in range(n):
+        c, a = pair(l, socket.AF_INET, "127.0.0.1", p)
+        c.close(); a.close()
+    l.close()
+    print(p, flush=True)
+
 if sys.argv[1] == "hold":
     hold()
+elif sys.argv[1] == "churn":
+    churn(int(sys.argv[2]))
 elif sys.argv[1] == "synrecv":
     synrecv()
 else:
@@ -278,6 +289,34 @@ assert len(cookies) in (1, 2), cookies' "$f" "127.0.0.1:$sp" "127.0.0.1:$cp"; th
 else
 	ok "# SKIP nft unavailable: SYN-RECV join not tested"
 fi
+
+# lost notifications: a stopped watcher's socket overflows (ENOBUFS); on
+# waking it must re-sync with a full dump at once and carry on
+# (the buffer is at most 2 x rmem_max; a notification takes well over 1 KiB
+# of it, so this many connections overflow it)
+CHURN=$(( $(cat /proc/sys/net/core/rmem_max) * 2 / 1024 + 500 ))
+[ "$CHURN" -gt 15000 ] && CHURN=15000
+f="$TEST_TMP/watch.enobufs"
+tw_bg --json -i 5 --duration 30 >"$f" &
+wp=$!
+wait_until 100 grep -q '"type":"initial"' "$f"
+kill -STOP "$wp"
+cp=$(ip netns exec "$NS" python3 "$TEST_TMP/h.py" churn "$CHURN")
+kill -CONT "$wp"
+# the re-sync dump shows the churn's TIME-WAIT sockets long before the
+# next 5 s poll would
+wait_until 60 grep -q "\"new\":\"TIME-WAIT\".*\"peer\":\"127.0.0.1:$cp\"" "$f"
+kill -INT "$wp"; wait "$wp"; rc=$?
+if [ $rc = 0 ] && python3 -c '
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+s = objs[-1]
+assert s["type"] == "summary" and s["resyncs"] >= 1 and s["polls"] >= 2, s
+assert s["elapsed_s"] < 5, s        # the second poll was the re-sync
+tw = [o for o in objs if o.get("new") == "TIME-WAIT"]
+assert len(tw) > 100, len(tw)' "$f"; then
+	ok "ENOBUFS on the destroy notifications: immediate re-sync dump"
+else fail "ENOBUFS on the destroy notifications: immediate re-sync dump" "rc=$rc $(tail -1 "$f")"; fi
 
 # text watch output; --count stops the watcher by itself
 f="$TEST_TMP/text"
