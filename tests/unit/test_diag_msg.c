@@ -326,6 +326,48 @@ static void test_parse_legacy_type(void **st)
 	              sizeof want_v4 / sizeof want_v4[0], 0);
 }
 
+/* The remaining states, from real bytes: all eleven are covered by the
+ * captures together (CLOSE by the destroy notification). */
+static void test_parse_other_states(void **st)
+{
+	(void)st;
+	static const struct {
+		const uint8_t *b; size_t n; int family; unsigned states[8];
+		size_t nstates;
+	} tab[] = {
+		{ cap_v4_acklost, sizeof cap_v4_acklost, AF_INET,
+		  { TS_LAST_ACK, TS_SYN_RECV, TS_FIN_WAIT1, TS_TIME_WAIT,
+		    TS_ESTABLISHED, TS_CLOSE_WAIT }, 6 },
+		{ cap_v6_acklost, sizeof cap_v6_acklost, AF_INET6,
+		  { TS_LAST_ACK, TS_FIN_WAIT1, TS_TIME_WAIT, TS_ESTABLISHED,
+		    TS_SYN_RECV, TS_CLOSE_WAIT }, 6 },
+		{ cap_v4_closing, sizeof cap_v4_closing, AF_INET,
+		  { TS_FIN_WAIT1, TS_CLOSING }, 2 },
+		{ cap_v6_closing, sizeof cap_v6_closing, AF_INET6,
+		  { TS_FIN_WAIT1, TS_CLOSING }, 2 },
+	};
+	for (size_t t = 0; t < sizeof tab / sizeof tab[0]; t++) {
+		struct diag_iter it;
+		struct diag_sock s;
+		int err;
+		size_t i = 0;
+		enum diag_kind k;
+		diag_iter_init(&it, tab[t].b, tab[t].n);
+		while ((k = diag_iter_next(&it, &s, &err)) == DIAG_SOCK) {
+			assert_true(i < tab[t].nstates);
+			assert_int_equal(it.seq, 9);
+			assert_int_equal(s.family, tab[t].family);
+			assert_int_equal(s.state, tab[t].states[i]);
+			assert_true(s.sport && s.dport && s.cookie);
+			if (s.state == TS_SYN_RECV || s.state == TS_TIME_WAIT)
+				assert_int_equal(s.inode, 0);
+			i++;
+		}
+		assert_int_equal(i, tab[t].nstates);
+		assert_int_equal(k, DIAG_DONE);
+	}
+}
+
 static void test_parse_tcpinfo(void **st)
 {
 	(void)st;
@@ -425,6 +467,8 @@ static void test_truncation_every_offset(void **st)
 		{ cap_v6_info, sizeof cap_v6_info },
 		{ cap_v6_plain, sizeof cap_v6_plain },
 		{ cap_destroy, sizeof cap_destroy },
+		{ cap_v4_acklost, sizeof cap_v4_acklost },
+		{ cap_v6_closing, sizeof cap_v6_closing },
 	};
 	for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
 		for (size_t len = 0; len <= caps[c].n; len++) {
@@ -590,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_req_bytecode),
 		cmocka_unit_test(test_parse_captures),
 		cmocka_unit_test(test_parse_legacy_type),
+		cmocka_unit_test(test_parse_other_states),
 		cmocka_unit_test(test_parse_tcpinfo),
 		cmocka_unit_test(test_parse_v6only),
 		cmocka_unit_test(test_parse_destroy),
