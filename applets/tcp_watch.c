@@ -234,11 +234,17 @@ static int match_fixed(const struct tcpwatch *w, const struct diag_sock *s)
 		return 0;
 	if (w->naddrs == 0)
 		return 1;
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 	size_t len = s->family == AF_INET ? 4 : 16;
 	for (size_t i = 0; i < w->naddrs; i++) {
 		const struct match_addr *m = &w->addrs[i];
 		if (m->family == s->family && (memcmp(m->addr, s->src, len) == 0 ||
 		                               memcmp(m->addr, s->dst, len) == 0))
+			return 1;
+		/* an IPv4 address also matches its v4-mapped IPv6 form */
+		if (m->family == AF_INET && s->family == AF_INET6 &&
+		    ((memcmp(s->src, mapped, 12) == 0 && memcmp(s->src + 12, m->addr, 4) == 0) ||
+		     (memcmp(s->dst, mapped, 12) == 0 && memcmp(s->dst + 12, m->addr, 4) == 0)))
 			return 1;
 	}
 	return 0;

@@ -169,6 +169,8 @@ expect_eq "--proc --sport filters the same" "$(tw --once --sport "$H_PORT" | tai
 expect_eq "-6 matches ss -6" "$(nss -tan -6 | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -6 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
 expect_eq "-4 matches ss -4" "$(nss -tan -4 | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -4 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
 expect_eq "--addr ::1 matches ss src/dst ::1" "$(nss -tan "( src [::1] or dst [::1] )" | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once --addr ::1 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
+# (ss has no v4-mapped matching: ask it for both forms)
+expect_eq "--addr 127.0.0.1 also matches v4-mapped" "$(nss -tan "( src 127.0.0.1 or dst 127.0.0.1 or src [::ffff:127.0.0.1] or dst [::ffff:127.0.0.1] )" | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once --addr 127.0.0.1 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
 ext=$(tw --once -e -s established -4)
 if awk 'NR > 1 && !($6 ~ /^[0-9]+\.[0-9][0-9][0-9]$/ && $7 ~ /^[0-9]+\/[0-9]+$/ && $8 ~ /^[0-9]+$/ && $9 ~ /^[0-9]+$/) { bad = 1 } END { exit bad }' <<<"$ext" && [ "$(wc -l <<<"$ext")" -gt 1 ]; then
 	ok "-e adds rtt, retrans, bytes acked/received columns"
