@@ -304,12 +304,21 @@ wp=$!
 wait_until 100 grep -q '"type":"initial"' "$f"
 kill -STOP "$wp"
 cp=$(ip netns exec "$NS" python3 "$TEST_TMP/h.py" churn "$CHURN")
+# the kernel sends the notifications from a work queue: wait until the
+# stopped watcher's socket has dropped some (Drops in /proc/net/netlink)
+mc_dropped() { ip netns exec "$NS" awk 'NR > 1 && $2 == 4 && $4 == "00000005" && $9 > 0 { f = 1 } END { exit !f }' /proc/net/netlink; }
+dropped=0
+wait_until 200 mc_dropped && dropped=1
 kill -CONT "$wp"
-# the re-sync dump shows the churn's TIME-WAIT sockets long before the
-# next 5 s poll would
-wait_until 60 grep -q "\"new\":\"TIME-WAIT\".*\"peer\":\"127.0.0.1:$cp\"" "$f"
+if [ $dropped = 1 ]; then
+	# the re-sync dump shows the churn's TIME-WAIT sockets long before
+	# the next 5 s poll would
+	wait_until 60 grep -q "\"new\":\"TIME-WAIT\".*\"peer\":\"127.0.0.1:$cp\"" "$f"
+fi
 kill -INT "$wp"; wait "$wp"; rc=$?
-if [ $rc = 0 ] && python3 -c '
+if [ $dropped = 0 ]; then
+	ok "# SKIP the notification socket did not overflow (rmem_max too large?)"
+elif [ $rc = 0 ] && python3 -c '
 import json, sys
 objs = [json.loads(l) for l in open(sys.argv[1])]
 s = objs[-1]
