@@ -582,7 +582,11 @@ static void check_watch(struct selftest *t, int unused)
 	while (!ready && read_line(wfd, line, sizeof line, deadline) == 0)
 		ready = strstr(line, "LISTEN") != NULL;
 	if (ready) {
-		char *cli[] = { "tcp-echo", "-c", "1", "-W", "2", "127.0.0.1", s.port, NULL };
+		/* three probes 0.1 s apart: the connection outlives several
+		 * polls, so ESTABLISHED is seen (a ~1 ms one is only seen
+		 * being destroyed: NEW -> CLOSED) */
+		char *cli[] = { "tcp-echo", "-c", "3", "-i", "0.1", "-W", "2", "127.0.0.1",
+		                s.port, NULL };
 		char *out = malloc(OUT_MAX);
 		if (!out)
 			die_sys(1, "out of memory");
