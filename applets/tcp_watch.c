@@ -928,13 +928,6 @@ static int run_watch(struct tcpwatch *w)
 	w->sfd = sig_fd(sigs);
 	if (w->sfd < 0)
 		die_sys(1, "signalfd");
-	/* A background job inherits SIGINT ignored, and an ignored signal
-	 * never reaches a signalfd: take the default back (now blocked). */
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	sigaction(SIGINT, &dfl, NULL);
-	sigaction(SIGTERM, &dfl, NULL);
 	w->sig_io.fd = w->sfd;
 	w->sig_io.cb = on_sig;
 	loop_add(&l, &w->sig_io, EPOLLIN);
