@@ -468,7 +468,7 @@ int echo_pipe_run(const struct echo_client_cfg *c)
 
 /* ---- bench mode ---- */
 
-#define BENCH_RBUF (256u * 1024u)
+#define BENCH_RBUF ((size_t)256 * 1024)
 #define BENCH_CONNECTING_MAX 256   /* connects in flight at once */
 
 enum { B_IDLE, B_CONNECTING, B_READY, B_DEAD };

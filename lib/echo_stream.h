@@ -33,8 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ECHO_STREAM_RBUF (256u * 1024u)  /* shared read buffer */
-#define ECHO_STREAM_HIGH (64u * 1024u)   /* pending bytes: stop reading */
+#define ECHO_STREAM_RBUF ((size_t)256 * 1024)  /* shared read buffer */
+#define ECHO_STREAM_HIGH ((size_t)64 * 1024)  /* pending bytes: stop reading */
 
 struct echo_server_cfg {
 	uint32_t max_conns;         /* >= 1 */
