@@ -30,6 +30,12 @@ CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 ALL_CFLAGS += $(CAP_CFLAGS)
 LIBS     = $(CAP_LIBS) -lm
 
+# Quiet build lines; V=1 shows the full commands.
+Q = @
+ifeq ($(V),1)
+Q =
+endif
+
 ifeq ($(WERROR),1)
 ALL_CFLAGS += -Werror
 endif
@@ -58,14 +64,16 @@ $(BUILD)/.cflags: FORCE
 
 $(BUILD)/%.o: %.c $(BUILD)/.cflags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libsockbox.a: $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/sockbox: $(MAIN_OBJ) $(APPLET_OBJ) $(BUILD)/libsockbox.a
-	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $(MAIN_OBJ) $(APPLET_OBJ) $(BUILD)/libsockbox.a $(LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $(MAIN_OBJ) $(APPLET_OBJ) $(BUILD)/libsockbox.a $(LIBS)
 
 $(BUILD)/bin/.stamp: $(BUILD)/sockbox
 	@rm -rf $(BUILD)/bin && mkdir -p $(BUILD)/bin
@@ -74,7 +82,8 @@ $(BUILD)/bin/.stamp: $(BUILD)/sockbox
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsockbox.a $(BUILD)/.cflags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MF $@.d $(LDHARDEN) -o $@ $< $(BUILD)/libsockbox.a $(CMOCKA_LIBS) $(LIBS)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MF $@.d $(LDHARDEN) -o $@ $< $(BUILD)/libsockbox.a $(CMOCKA_LIBS) $(LIBS)
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail

@@ -159,8 +159,17 @@ void json_double(struct json *j, const char *k, double v, int decimals)
 		json_null(j, k);
 		return;
 	}
-	char b[64];
+	/* %f of DBL_MAX has 309 digits; bound the fraction so it all fits */
+	char b[400];
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 30)
+		decimals = 30;
 	int n = snprintf(b, sizeof b, "%.*f", decimals, v);
+	if (n < 0 || (size_t)n >= sizeof b) {
+		json_null(j, k);
+		return;
+	}
 	/* snprintf obeys LC_NUMERIC; JSON needs '.' */
 	for (char *p = b; *p; p++)
 		if (*p == ',')

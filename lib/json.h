@@ -31,7 +31,7 @@ void json_str(struct json *j, const char *key, const char *val);
 void json_strn(struct json *j, const char *key, const char *val, size_t n);
 void json_int(struct json *j, const char *key, int64_t v);
 void json_uint(struct json *j, const char *key, uint64_t v);
-/* Fixed `decimals` digits; NaN/inf become null. */
+/* Fixed `decimals` digits (0..30); NaN/inf become null. */
 void json_double(struct json *j, const char *key, double v, int decimals);
 void json_bool(struct json *j, const char *key, int v);
 void json_null(struct json *j, const char *key);

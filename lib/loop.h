@@ -2,9 +2,9 @@
  *
  * Embed a struct loop_io in your connection object, set .fd and .cb, and
  * loop_add() it; the callback gets the epoll events.  Ask for EPOLLOUT
- * only while output is pending (loop_mod()).  loop_run() dispatches until
- * loop_stop() or until a callback returns with l->stop set; timeouts are
- * the caller's: pass the next deadline to loop_once().  A callback may
+ * only while output is pending (loop_mod()).  The caller runs
+ * `while (!l.stop) loop_once(&l, next_deadline);` — timeouts are the
+ * caller's; loop_stop() (or setting l->stop) also ends the current batch.  A callback may
  * loop_del() and free its own io (or others') safely: events for an io
  * deleted during the current batch are skipped. */
 #ifndef SB_LOOP_H

@@ -100,14 +100,17 @@ int opt_next(struct opt_state *st, int argc, char **argv,
 	}
 	if (st->ind >= argc)
 		return -1;
+	st->arg_missing = 0;
 	if (!is_option(argv[st->ind])) {
 		int j = st->ind + 1;
 		while (j < argc && !is_option(argv[j]))
 			j++;
 		if (j >= argc)
 			return -1;
-		int two = strcmp(argv[j], "--") && takes_next(argv[j], h) &&
-		          j + 1 < argc;
+		int takes = strcmp(argv[j], "--") && takes_next(argv[j], h);
+		int two = takes && j + 1 < argc;
+		/* the operands now following it are not its argument */
+		st->arg_missing = takes && !two;
 		rotate(argv, j, st->ind);
 		if (two)
 			rotate(argv, j + 1, st->ind + 1);
@@ -137,7 +140,7 @@ int opt_next(struct opt_state *st, int argc, char **argv,
 		if (o->arg) {
 			if (eq)
 				st->arg = eq + 1;
-			else if (st->ind < argc)
+			else if (st->ind < argc && !st->arg_missing)
 				st->arg = argv[st->ind++];
 			else
 				usage_error("option '%s' requires an argument", namebuf);
@@ -167,7 +170,7 @@ short_opt:
 			if (!end) {
 				st->arg = a + st->nextchar;
 				st->ind++;
-			} else if (st->ind + 1 < argc) {
+			} else if (st->ind + 1 < argc && !st->arg_missing) {
 				st->arg = argv[st->ind + 1];
 				st->ind += 2;
 			} else {

@@ -46,6 +46,7 @@ struct opt_state {
 	const char *name;   /* how it was spelled: "-c" or "--count" */
 	/* private */
 	int nextchar;
+	int arg_missing;    /* option moved before operands has no argument */
 };
 
 void opt_init(struct opt_state *st);

@@ -43,13 +43,14 @@ void stats_add(struct rtt_stats *s, int64_t rtt_ns)
 	if (rtt_ns > s->max_ns)
 		s->max_ns = rtt_ns;
 	s->n++;
-	int64_t us = rtt_ns / 1000;
+	int64_t us = rtt_ns / 1000, sq;
 	s->sum_us += us;
-	/* iputils keeps tsum2 in a long long; saturate instead of wrapping */
-	if (us > 0 && us * us > INT64_MAX - s->sum2_us)
+	/* iputils keeps tsum2 in a long long; saturate instead of wrapping
+	 * (us * us itself overflows above ~50 minutes) */
+	if (__builtin_mul_overflow(us, us, &sq) || sq > INT64_MAX - s->sum2_us)
 		s->sum2_us = INT64_MAX;
 	else
-		s->sum2_us += us * us;
+		s->sum2_us += sq;
 	s->sum_ns += (long double)rtt_ns;
 	s->hist[bucket_of((uint64_t)rtt_ns)]++;
 }
@@ -64,7 +65,10 @@ void stats_merge(struct rtt_stats *dst, const struct rtt_stats *src)
 		dst->max_ns = src->max_ns;
 	dst->n += src->n;
 	dst->sum_us += src->sum_us;
-	dst->sum2_us += src->sum2_us;
+	if (src->sum2_us > INT64_MAX - dst->sum2_us)
+		dst->sum2_us = INT64_MAX;
+	else
+		dst->sum2_us += src->sum2_us;
 	dst->sum_ns += src->sum_ns;
 	for (size_t i = 0; i < (size_t)STATS_POW * STATS_SUB; i++)
 		dst->hist[i] += src->hist[i];
@@ -73,9 +77,12 @@ void stats_merge(struct rtt_stats *dst, const struct rtt_stats *src)
 uint64_t stats_isqrt(uint64_t v)
 {
 	uint64_t r = (uint64_t)sqrtl((long double)v);
+	/* sqrtl may round up to 2^32, whose square wraps to 0 */
+	if (r > UINT32_MAX)
+		r = UINT32_MAX;
 	while (r * r > v)
 		r--;
-	while ((r + 1) * (r + 1) <= v)
+	while (r < UINT32_MAX && (r + 1) * (r + 1) <= v)
 		r++;
 	return r;
 }
@@ -90,8 +97,11 @@ int64_t stats_mdev_us(const struct rtt_stats *s)
 	if (!s->n)
 		return 0;
 	int64_t avg = s->sum_us / (int64_t)s->n;
-	int64_t mean2 = s->sum2_us / (int64_t)s->n;
-	int64_t var = mean2 - avg * avg;
+	int64_t mean2 = s->sum2_us / (int64_t)s->n, avg2;
+	/* only past ~50 minutes, when sum2 has saturated anyway */
+	if (__builtin_mul_overflow(avg, avg, &avg2))
+		return 0;
+	int64_t var = mean2 - avg2;
 	return var > 0 ? (int64_t)stats_isqrt((uint64_t)var) : 0;
 }
 
