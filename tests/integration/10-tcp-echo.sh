@@ -82,6 +82,20 @@ expect_eq "probe --json: one object per probe and a summary" "2 True summary 2 2
 out=$(timeout 10 "$T" -c 1 -m 'hello' 127.0.0.1 "$P")
 grep -q '^5 bytes from 127.0.0.1:[0-9]*: seq=1 ' <<<"$out" && ok "probe -m TEXT" || fail "probe -m" "$out"
 
+# no -c: probes until SIGINT, then the summary and exit 0
+mkfifo "$TEST_TMP/pr.fifo"
+"$T" -i 0.05 127.0.0.1 "$P" >"$TEST_TMP/pr.fifo" &
+PR=$!
+exec {prfd}<"$TEST_TMP/pr.fifo"
+IFS= read -r -t 5 -u "$prfd" l1; IFS= read -r -t 5 -u "$prfd" l2
+kill -INT "$PR"
+rest=$(timeout 5 cat <&"$prfd"); exec {prfd}<&-
+wait "$PR"; rc=$?
+[ $rc = 0 ] && [[ $l2 == "64 bytes from 127.0.0.1:$P: seq=1 "* ]] \
+	&& grep -q '^[0-9]* probes sent, [0-9]* echoed, 0% failed' <<<"$rest" \
+	&& ok "probe: SIGINT ends an endless run with the summary, exit 0" \
+	|| fail "probe SIGINT" "rc=$rc $l1 / $l2 / $rest"
+
 # a port with nobody listening: connect failure per probe, exit 1
 DEAD=$(py "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")
 out=$(timeout 10 "$T" -c 2 -i 0.05 127.0.0.1 "$DEAD"); rc=$?
