@@ -141,9 +141,11 @@ static pid_t spawn(struct selftest *t, char *const argv[], int err_too,
 	}
 	if (pid == 0) {
 		dup2(p[1], STDOUT_FILENO);
+		int devnull = open("/dev/null", O_RDWR);
 		if (err_too)
 			dup2(p[1], STDERR_FILENO);
-		int devnull = open("/dev/null", O_RDONLY);
+		else if (!t->verbose && devnull >= 0)
+			dup2(devnull, STDERR_FILENO); /* servers' stats lines */
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);
 		signal(SIGPIPE, SIG_DFL);
@@ -580,7 +582,11 @@ static void check_watch(struct selftest *t, int unused)
 	while (!ready && read_line(wfd, line, sizeof line, deadline) == 0)
 		ready = strstr(line, "LISTEN") != NULL;
 	if (ready) {
-		char *cli[] = { "tcp-echo", "-c", "1", "-W", "2", "127.0.0.1", s.port, NULL };
+		/* three probes 0.1 s apart: the connection outlives several
+		 * polls, so ESTABLISHED is seen (a ~1 ms one is only seen
+		 * being destroyed: NEW -> CLOSED) */
+		char *cli[] = { "tcp-echo", "-c", "3", "-i", "0.1", "-W", "2", "127.0.0.1",
+		                s.port, NULL };
 		char *out = malloc(OUT_MAX);
 		if (!out)
 			die_sys(1, "out of memory");

@@ -2,7 +2,7 @@
  *
  *   uds-echo -l [--type stream|seqpacket|dgram] [--mode OCTAL] [-v]
  *            [--max-conns N] [--idle-timeout SECS] [--banner TEXT] PATH
- *   uds-echo [--type stream|seqpacket] [-c N] [-i SECS] [-s BYTES | -m TEXT]
+ *   uds-echo [--type stream|seqpacket|dgram] [-c N] [-i SECS] [-s BYTES | -m TEXT]
  *            [-W SECS] [--json] PATH
  *   uds-echo --stdin PATH  /  uds-echo --bench [-C N] [-s B] [-d S] PATH
  *
@@ -12,6 +12,7 @@
  * Exit: 0 success; 1 a probe/echo failed or the server could not run;
  * 2 usage errors, the path is in use or not a socket. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,12 @@
 #include "addr.h"
 #include "applet.h"
 #include "echo_cli.h"
+#include "echo_dgram.h"
 #include "err.h"
 #include "num.h"
 #include "opt.h"
+#include "seqtrack.h"
+#include "sig.h"
 #include "uds_path.h"
 
 enum uds_type { UDS_STREAM, UDS_SEQPACKET, UDS_DGRAM };
@@ -76,12 +80,71 @@ static int serve_stream(const struct echo_opts *o, enum uds_type t,
 	return rc;
 }
 
-/* The datagram server and client live in lib/echo_dgram (branch dgram);
- * when it is merged, --type dgram calls them here. */
+/* --type dgram: the datagram engine (lib/echo_dgram.h) with the same path
+ * rules.  Server: every datagram goes back whole to its sender; the stream
+ * server's connection options do not apply.  Client: numbered probes from
+ * an autobound abstract address, so the server can reply (-C is the number
+ * of datagrams in flight in bench mode). */
 static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 {
-	(void)o; (void)path; (void)mode;
-	die(2, "--type dgram: the datagram engine is not in this build");
+	static const int sigs[] = { SIGINT, SIGTERM, 0 };
+	struct sb_addr a;
+	int fd, sfd, r;
+
+	echo_opts_check(o);
+	if (o->verbose || o->banner || o->idle_ns || o->max_conns != 10000)
+		usage_error("-v, --max-conns, --idle-timeout and --banner do not "
+		            "apply to --type dgram");
+	if (o->pipe || o->c.msg || o->c.bulk)
+		usage_error("--stdin, -m and --bulk do not apply to --type dgram");
+	if (o->c.size < PROBE_HDR || o->c.size > ECHO_DGRAM_SIZE_MAX)
+		usage_error("-s: a datagram is %d to %u bytes", PROBE_HDR,
+		            ECHO_DGRAM_SIZE_MAX);
+	if (o->c.conns > ECHO_DGRAM_INFLIGHT_MAX)
+		usage_error("-C: at most %u datagrams in flight",
+		            ECHO_DGRAM_INFLIGHT_MAX);
+	/* block the signals before the readiness line: none is lost */
+	sfd = sig_fd(sigs);
+	if (sfd < 0)
+		die_sys(2, "signalfd");
+	if (o->listen) {
+		struct echo_dgram_server_cfg cfg = { 0, sfd };
+		struct echo_dgram_server_stats st;
+		struct uds_path up;
+		char line[256];
+
+		fd = uds_listen(path, SOCK_DGRAM, mode, &up);
+		if (fd == -EEXIST)
+			die(2, "%s: exists and is not a socket; not touching it", path);
+		if (fd == -EADDRINUSE)
+			die(2, "%s: a server is already listening there", path);
+		if (fd < 0)
+			die(2, "%s: %s", path, strerror(-fd));
+		printf("listening on %s\n", path);
+		fflush(stdout);
+		r = echo_dgram_serve(fd, &cfg, &st);
+		if (r < 0)
+			err_sys("event loop");
+		else
+			err_msg("%s", echo_dgram_stats_format(&st, line, sizeof line));
+		close(fd);
+		uds_path_remove(&up);
+		return r < 0 ? 1 : 0;
+	}
+	struct echo_dgram_client_cfg cfg = {
+		.addr = &a, .target = path, .json = o->c.json, .stop_fd = sfd,
+		.size = o->c.size, .timeout_ns = o->c.timeout_ns,
+		.count = o->c.count, .interval_ns = o->c.interval_ns,
+		.inflight = o->c.conns, .duration_ns = o->c.duration_ns,
+	};
+	if (addr_unix(path, &a) < 0)
+		usage_error("'%s': not a usable socket path (1-107 bytes)", path);
+	fd = echo_dgram_client_socket(&a);
+	if (fd < 0)
+		die_sys(2, "socket");
+	r = o->bench ? echo_dgram_bench_run(fd, &cfg) : echo_dgram_ping_run(fd, &cfg);
+	close(fd);
+	return r;
 }
 
 int uds_echo_main(int argc, char **argv)

@@ -46,6 +46,15 @@ int sig_fd(const int *sigs)
 		sigaddset(&set, *sigs);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
+	/* A background job inherits SIGINT ignored, and an ignored signal is
+	 * discarded before it can reach a signalfd: take the default back
+	 * (harmless now that the signals are blocked). */
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&set, s) == 1)
+			sigaction(s, &dfl, NULL);
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 

@@ -14,8 +14,9 @@ extern volatile sig_atomic_t sig_last;  /* last signal number caught */
 /* Ignore SIGPIPE; install flag handlers (no SA_RESTART, so blocking calls
  * return EINTR) for SIGINT, SIGTERM, SIGQUIT when want_quit, SIGALRM. */
 void sig_catch(int want_quit);
-/* Block the given 0-terminated list of signals and return a nonblocking
- * CLOEXEC signalfd for them (-1 on error). */
+/* Block the given 0-terminated list of signals, reset their disposition
+ * to the default (an inherited SIG_IGN would discard them), and return a
+ * nonblocking CLOEXEC signalfd for them (-1 on error). */
 int sig_fd(const int *sigs);
 /* Read one pending signal from a signalfd: signal number, 0 if none. */
 int sig_fd_read(int fd);

@@ -96,12 +96,19 @@ int64_t stats_mdev_us(const struct rtt_stats *s)
 {
 	if (!s->n)
 		return 0;
-	int64_t avg = s->sum_us / (int64_t)s->n;
-	int64_t mean2 = s->sum2_us / (int64_t)s->n, avg2;
-	/* only past ~50 minutes, when sum2 has saturated anyway */
-	if (__builtin_mul_overflow(avg, avg, &avg2))
-		return 0;
-	int64_t var = mean2 - avg2;
+	int64_t n = (int64_t)s->n, var;
+	/* iputils 20221126 finish(): while tsum fits an int it subtracts
+	 * before dividing (keeps small times exact: 1 us and 2 us give 0,
+	 * not 1); then sum^2 < 2^62 cannot overflow. */
+	if (s->sum_us < INT32_MAX) {
+		var = (s->sum2_us - (s->sum_us * s->sum_us) / n) / n;
+	} else {
+		int64_t avg = s->sum_us / n, avg2;
+		/* only past ~50 minutes, when sum2 has saturated anyway */
+		if (__builtin_mul_overflow(avg, avg, &avg2))
+			return 0;
+		var = s->sum2_us / n - avg2;
+	}
 	return var > 0 ? (int64_t)stats_isqrt((uint64_t)var) : 0;
 }
 

@@ -80,29 +80,5 @@ for m in "$ROOT"/man/*.1; do
 	[ -z "$w" ] && ok "man page $(basename "$m") renders clean" || fail "man page $(basename "$m") renders clean" "$w"
 done
 
-# Privileges: with file capabilities (cap_net_raw+p) on a copy, as a
-# non-root user, an applet other than ping runs with every set empty; a
-# setuid-root copy runs as the real user.
-if [ "$(id -u)" = 0 ] && command -v setcap >/dev/null && grep -qx tcp-echo <<<"$applets"; then
-	u=$(test_user)
-	d=$(mktemp -d /tmp/sockbox-caps.XXXXXX); at_exit "rm -rf $d"
-	chmod 755 "$d"; cp "$SOCKBOX" "$d/sockbox"; chmod 755 "$d/sockbox"
-	setcap cap_net_raw+p "$d/sockbox"
-	start_server S as_user "$u" "$d/sockbox" tcp-echo -l -b 127.0.0.1 0
-	st=$(cat "/proc/$S_PID/status")
-	prm=$(awk '/^CapPrm/{print $2}' <<<"$st"); eff=$(awk '/^CapEff/{print $2}' <<<"$st")
-	amb=$(awk '/^CapAmb/{print $2}' <<<"$st")
-	expect_eq "setcap copy: tcp-echo CapPrm empty" 0000000000000000 "$prm"
-	expect_eq "setcap copy: tcp-echo CapEff empty" 0000000000000000 "$eff"
-	expect_eq "setcap copy: tcp-echo CapAmb empty" 0000000000000000 "$amb"
-	stop_server S
-	setcap -r "$d/sockbox"; chown root:root "$d/sockbox"; chmod 4755 "$d/sockbox"
-	start_server S as_user "$u" "$d/sockbox" tcp-echo -l -b 127.0.0.1 0
-	uid=$(id -u "$u")
-	uids=$(awk '/^Uid/{print $2,$3,$4,$5}' "/proc/$S_PID/status")
-	expect_eq "setuid-root copy runs as the real user" "$uid $uid $uid $uid" "$uids"
-	expect_eq "setuid-root copy: CapPrm empty" 0000000000000000 "$(awk '/^CapPrm/{print $2}' "/proc/$S_PID/status")"
-	stop_server S
-fi
-
+# Privileges are tested in 60-privileges.sh.
 done_testing

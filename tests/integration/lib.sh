@@ -58,7 +58,9 @@ need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
 
 start_server() {
 	local var=$1; shift
-	local out="$TEST_TMP/$var.out" err="$TEST_TMP/$var.err" fifo="$TEST_TMP/$var.fifo"
+	_t_srv=$((${_t_srv:-0} + 1))
+	local out="$TEST_TMP/$var.$_t_srv.out" err="$TEST_TMP/$var.$_t_srv.err"
+	local fifo="$TEST_TMP/$var.$_t_srv.fifo"
 	mkfifo "$fifo"
 	"$@" >"$fifo" 2>"$err" &
 	local pid=$!
@@ -109,9 +111,10 @@ test_user() {
 	id "$u" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$u" >/dev/null 2>&1
 	echo "$u"
 }
+# as_user U CMD...: a command line prefix, so start_server's PID is the
+# command itself (setpriv execs it): start_server S $(as_user U) CMD...
 as_user() {
-	local u=$1; shift
-	setpriv --reuid "$u" --regid "$u" --clear-groups --inh-caps=-all "$@"
+	echo "setpriv --reuid $1 --regid $1 --clear-groups --inh-caps=-all"
 }
 
 done_testing() {

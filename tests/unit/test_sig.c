@@ -126,6 +126,26 @@ static void test_signalfd(void **state)
 	assert_int_equal(sig_fd_read(fd), 0);   /* bad fd: "none" */
 }
 
+/* An inherited SIG_IGN (a shell's background job) must not swallow the
+ * signal: sig_fd() takes the default back while the signal is blocked. */
+static void child_ignored(void *arg)
+{
+	signal(SIGINT, SIG_IGN);
+	static const int sigs[] = { SIGINT, 0 };
+	int fd = sig_fd(sigs);
+	raise(SIGINT);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	exit(poll(&p, 1, 1000) == 1 && sig_fd_read(fd) == SIGINT ? 10 : 11);
+}
+
+static void test_signalfd_after_ignore(void **state)
+{
+	struct child_result r;
+	run_child(child_ignored, NULL, &r);
+	assert_true(r.exited);
+	assert_int_equal(r.code, 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +154,7 @@ int main(void)
 		cmocka_unit_test(test_no_restart),
 		cmocka_unit_test(test_quit_optional),
 		cmocka_unit_test(test_signalfd),
+		cmocka_unit_test(test_signalfd_after_ignore),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

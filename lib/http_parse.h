@@ -1,0 +1,150 @@
+/* http_parse: pure, incremental HTTP/1.x response parser.
+ *
+ * Feed it whatever slices recv() returns; it yields one event per call:
+ *
+ *     struct http_parser p; struct http_event ev;
+ *     http_parse_init(&p, is_head_request);
+ *     while (len > 0) {
+ *         size_t n = http_parse_feed(&p, buf, len, &ev);
+ *         buf += n; len -= n;
+ *         if (ev.type == HTTP_EV_NONE) break;   // all consumed, need more
+ *         ...handle ev...                      // DONE / ERROR: stop
+ *     }
+ *     on EOF: http_parse_eof(&p, &ev);          // DONE or ERROR
+ *
+ * HTTP_EV_NONE is returned only when every byte given was consumed.
+ * Feeding one byte at a time gives the same events as feeding the whole
+ * response at once, except that BODY data may arrive in more slices.
+ * BODY events point into the caller's buffer (never copied); STATUS,
+ * HEADER and TRAILER events point into the parser's line buffer and are
+ * valid until the next call.  After HEADERS_DONE of the final response
+ * with no body (or an empty one) the next call returns DONE without
+ * consuming anything, so loop until NONE/DONE/ERROR even when len == 0.
+ *
+ * Body length (RFC 9112 §6.3), decided at the end of the header section:
+ *  1. HEAD responses and 1xx/204/304 have no body.  Every 1xx but 101 is
+ *     an interim response (STATUS/HEADER/HEADERS_DONE events with
+ *     p.interim set) followed by the next response; 101 is an error since
+ *     no upgrade was asked for.
+ *  2. Transfer-Encoding (all field lines, comma lists): exactly one
+ *     "chunked", last, is chunked framing and overrides Content-Length
+ *     (p.keep_alive then 0).  Any other coding is HTTP_E_TE_UNSUPPORTED;
+ *     chunked twice or an empty list is HTTP_E_TE_BAD.
+ *  3. Content-Length: 1*DIGIT values, comma lists and repeated lines
+ *     allowed only when all equal ("5, 5"); a sign, other characters, an
+ *     empty element, overflow or differing values is HTTP_E_CONTENT_LENGTH.
+ *  4. Otherwise the body ends when the connection closes (http_parse_eof).
+ * Chunked: at most HTTP_CHUNK_DIGITS hex digits per size, extensions
+ * ignored but the size line bounded (HTTP_CHUNK_LINE_MAX), the CRLF after
+ * each chunk's data verified, trailers parsed into TRAILER events
+ * (bounded like headers), bytes after the final CRLF ignored.
+ * Lines end in CRLF strictly (a bare LF or CR is an error); obs-fold
+ * continuation lines are refused; field names must be tokens with no
+ * space before ':'; values may not contain control characters but HTAB.
+ * No I/O, no allocation, no globals; the parser struct holds one line. */
+#ifndef SB_HTTP_PARSE_H
+#define SB_HTTP_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTTP_LINE_MAX       16384   /* status, header or trailer line, with CRLF */
+#define HTTP_SECTION_MAX    262144  /* status line + header lines of a response */
+#define HTTP_FIELDS_MAX     256     /* header fields per response */
+#define HTTP_TRAILER_MAX    65536   /* whole trailer section */
+#define HTTP_TRAILERS_MAX   64      /* trailer fields */
+#define HTTP_CHUNK_LINE_MAX 4096    /* chunk-size line with extensions */
+#define HTTP_CHUNK_DIGITS   16      /* hex digits in a chunk size */
+#define HTTP_INTERIM_MAX    16      /* 1xx responses before the final one */
+
+enum http_ev {
+	HTTP_EV_NONE = 0,     /* all input consumed; feed more */
+	HTTP_EV_STATUS,       /* data/len: status line; p.status set */
+	HTTP_EV_HEADER,       /* data/len: name; value/value_len */
+	HTTP_EV_HEADERS_DONE, /* p.interim, p.framing, p.content_length set */
+	HTTP_EV_BODY,         /* data/len: body bytes (inside the input) */
+	HTTP_EV_TRAILER,      /* like HEADER, from the chunked trailer */
+	HTTP_EV_DONE,         /* the final response is complete */
+	HTTP_EV_ERROR,        /* err says why; the parser stays failed */
+};
+
+enum http_err {
+	HTTP_E_NONE = 0,
+	HTTP_E_STATUS_LINE,     /* malformed status line */
+	HTTP_E_VERSION,         /* not HTTP/1.x */
+	HTTP_E_STATUS_CODE,     /* status outside 100..599 */
+	HTTP_E_UNEXPECTED_101,  /* 101 Switching Protocols without Upgrade */
+	HTTP_E_TOO_MANY_INTERIM,
+	HTTP_E_HEADER,          /* malformed field line */
+	HTTP_E_OBS_FOLD,        /* continuation line */
+	HTTP_E_CRLF,            /* line not ended by CRLF */
+	HTTP_E_LINE_TOO_LONG,
+	HTTP_E_SECTION_TOO_LONG,
+	HTTP_E_TOO_MANY_FIELDS,
+	HTTP_E_CONTENT_LENGTH,  /* invalid or conflicting Content-Length */
+	HTTP_E_TE_UNSUPPORTED,  /* a transfer coding other than chunked */
+	HTTP_E_TE_BAD,          /* chunked twice, or an empty coding list */
+	HTTP_E_CHUNK_SIZE,      /* not a hex size */
+	HTTP_E_CHUNK_TOO_BIG,   /* more than HTTP_CHUNK_DIGITS digits */
+	HTTP_E_CHUNK_EXT,       /* bad or too long chunk extension */
+	HTTP_E_CHUNK_CRLF,      /* chunk data not followed by CRLF */
+	HTTP_E_TRAILER,         /* malformed or too large trailer section */
+	HTTP_E_EMPTY,           /* connection closed before any byte */
+	HTTP_E_EOF_HEADERS,     /* closed inside the header section */
+	HTTP_E_EOF_BODY,        /* closed before Content-Length bytes */
+	HTTP_E_EOF_CHUNKED,     /* closed before the last chunk/trailers */
+};
+
+enum http_framing {
+	HTTP_BODY_NONE = 0,     /* HEAD, 1xx, 204, 304 */
+	HTTP_BODY_LENGTH,       /* Content-Length */
+	HTTP_BODY_CHUNKED,
+	HTTP_BODY_CLOSE,        /* until the connection closes */
+};
+
+struct http_event {
+	enum http_ev type;
+	enum http_err err;
+	const char *data;
+	size_t len;
+	const char *value;
+	size_t value_len;
+};
+
+struct http_parser {
+	/* Results, valid once the matching event has been returned. */
+	int status;                 /* current response's status code */
+	int version_minor;          /* HTTP/1.x */
+	int interim;                /* current response is 1xx */
+	enum http_framing framing;  /* of the final response */
+	uint64_t content_length;    /* when framing == HTTP_BODY_LENGTH */
+	uint64_t body_bytes;        /* body bytes delivered so far */
+	int keep_alive;             /* connection could be reused after DONE */
+	/* Private. */
+	int head;
+	int state;
+	int seen_any;
+	enum http_err err;
+	unsigned interim_count;
+	unsigned fields;
+	size_t section;
+	size_t line_len;            /* bytes of the line being assembled */
+	size_t cur_len;             /* length of the completed line */
+	uint64_t remaining;
+	int cl_seen, cl_bad;
+	uint64_t cl_value;
+	int te_seen, te_bad, te_other, te_chunked, te_last_chunked;
+	int conn_close;
+	char line[HTTP_LINE_MAX];
+};
+
+void http_parse_init(struct http_parser *p, int head_request);
+size_t http_parse_feed(struct http_parser *p, const char *buf, size_t len,
+                       struct http_event *ev);
+/* The peer closed the connection: DONE (close-delimited body, or already
+ * complete), or ERROR (HTTP_E_EMPTY, _EOF_HEADERS, _EOF_BODY,
+ * _EOF_CHUNKED). */
+void http_parse_eof(struct http_parser *p, struct http_event *ev);
+const char *http_strerror(enum http_err err);
+
+#endif

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# http-get throughput: client CPU seconds (user+sys) per GiB and wall time,
+# sockbox vs curl, wget and busybox wget, all downloading to /dev/null from
+# a local server (http_bench_server.py) in the same run, alternating, ROUNDS
+# times each; medians and ratios to curl.  Workloads:
+#   cl    1 GiB with Content-Length
+#   c16k  1 GiB in 16 KiB chunks
+#   c100  100 MiB in 100-byte chunks
+# Targets (CPU per GiB vs curl): <= 0.8x for cl and c16k, <= 1.0x for c100.
+set -u
+cd "$(dirname "$0")"
+: "${SOCKBOX:?set SOCKBOX to the built binary}"
+ROUNDS=${ROUNDS:-5}      # sockbox and curl
+SLOW_ROUNDS=${SLOW_ROUNDS:-1} # wget and busybox wget: 10-30 s each on c100
+tmp=$(mktemp -d)
+srv=
+trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+
+mkfifo "$tmp/ready"
+python3 ./http_bench_server.py >"$tmp/ready" &
+srv=$!
+exec {fd}<"$tmp/ready"
+IFS= read -r -t 10 -u "$fd" line || { echo "bench server did not start" >&2; exit 1; }
+port=${line##*:}
+base="http://127.0.0.1:$port"
+
+clients=(sockbox curl)
+command -v wget >/dev/null && clients+=(wget)
+command -v busybox >/dev/null && clients+=(busybox-wget)
+
+client_cmd() { # client url -> command line in CMD (stdout goes to /dev/null)
+	case $1 in
+	sockbox) CMD=("$SOCKBOX" http-get -q "$2") ;;
+	curl) CMD=(curl -s "$2") ;;
+	wget) CMD=(wget -q -O - "$2") ;;
+	busybox-wget) CMD=(busybox wget -q -O - "$2") ;;
+	esac
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+declare -A cpu wall
+workloads=(cl c16k c100)
+declare -A gib=([cl]=1 [c16k]=1 [c100]=0.09765625)
+declare -A label=([cl]="1 GiB Content-Length" [c16k]="1 GiB in 16 KiB chunks" [c100]="100 MiB in 100-byte chunks")
+declare -A target=([cl]="<=0.8" [c16k]="<=0.8" [c100]="<=1.0")
+
+for w in "${workloads[@]}"; do
+	for r in $(seq "$ROUNDS"); do
+		for c in "${clients[@]}"; do
+			case $c in
+			sockbox|curl) ;;
+			*) [ "$r" -le "$SLOW_ROUNDS" ] || continue
+			   ;;
+			esac
+			client_cmd "$c" "$base/$w"
+			if ! python3 ./http_measure.py "${CMD[@]}" >"$tmp/t" 2>"$tmp/err"; then
+				echo "$c $w failed: $(cat "$tmp/err")" >&2
+				continue
+			fi
+			read -r e u s <"$tmp/t"
+			echo "$u $s ${gib[$w]}" | awk '{printf "%.4f\n", ($1+$2)/$3}' >>"$tmp/cpu.$w.$c"
+			printf '%.3f\n' "$e" >>"$tmp/wall.$w.$c"
+		done
+	done
+	echo "${label[$w]} (median of the rounds; CPU = client user+sys seconds per GiB):"
+	for c in "${clients[@]}"; do
+		[ -s "$tmp/cpu.$w.$c" ] || continue
+		cpu[$w.$c]=$(median <"$tmp/cpu.$w.$c")
+		wall[$w.$c]=$(median <"$tmp/wall.$w.$c")
+		printf '  %-13s CPU %8.3f s/GiB   wall %7.3f s   (%d runs)\n' "$c" "${cpu[$w.$c]}" "${wall[$w.$c]}" "$(wc -l <"$tmp/cpu.$w.$c")"
+	done
+	sb=${cpu[$w.sockbox]:-}
+	[ -n "$sb" ] || continue
+	for c in "${clients[@]}"; do
+		[ "$c" = sockbox ] && continue
+		pv=${cpu[$w.$c]:-}
+		[ -n "$pv" ] || continue
+		ratio=$(awk -v a="$sb" -v b="$pv" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
+		t="-"; [ "$c" = curl ] && t=${target[$w]}
+		echo "BENCH|http-get ${label[$w]}: CPU s/GiB|$sb|$c|$pv|$ratio|$t"
+		wr=$(awk -v a="${wall[$w.sockbox]}" -v b="${wall[$w.$c]}" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
+		echo "BENCH|http-get ${label[$w]}: wall s|${wall[$w.sockbox]}|$c|${wall[$w.$c]}|$wr|-"
+	done
+done

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# http-get against a scripted raw-socket server (http_server.py) and nginx.
+# Every scripted response is held open afterwards unless it closes, so a
+# client that waits for EOF instead of using the framing hits `timeout`.
+. "$(dirname "$0")/lib.sh"
+need python3 cmp
+HG="$SOCKBOX_BIN/http-get"
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+start_server S python3 "$HERE/http_server.py" || { fail "test server starts"; done_testing; }
+U="http://127.0.0.1:$S_PORT"
+
+# hg NAME ARGS...: run http-get bounded; sets RC, OUT (stdout), ERR (stderr)
+hg() {
+	local name=${1//[^A-Za-z0-9]/_}; shift
+	OUT="$TEST_TMP/$name.out" ERR="$TEST_TMP/$name.err"
+	timeout -k 1 10 "$HG" "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+}
+# expect NAME RC BODY ARGS...: exit code and exact stdout
+expect() {
+	local name=$1 rc=$2 body=$3; shift 3
+	hg "$name" "$@"
+	local got
+	got=$(cat "$OUT"; echo x)
+	got=${got%x}
+	if [ "$RC" = "$rc" ] && [ "$got" = "$body" ]; then
+		ok "$name (exit $rc)"
+	else
+		fail "$name" "exit $RC (want $rc); stdout: $(printf '%q' "$got") (want $(printf '%q' "$body")); stderr: $(cat "$ERR")"
+	fi
+}
+# expect_err NAME RC PATTERN ARGS...: exit code and a one-line stderr match
+expect_err() {
+	local name=$1 rc=$2 pat=$3; shift 3
+	hg "$name" "$@"
+	if [ "$RC" = "$rc" ] && grep -q -- "$pat" "$ERR" && [ "$(wc -l <"$ERR")" -ge 1 ]; then
+		ok "$name (exit $rc)"
+	else
+		fail "$name" "exit $RC (want $rc); stderr: $(cat "$ERR") (want /$pat/)"
+	fi
+}
+now_ms() { date +%s%3N; }
+
+# --- framing ---
+expect "content-length, held open" 0 $'hello world\n' "$U/cl"
+expect "identical duplicate content-length" 0 $'hello\n' "$U/cl-dup"
+expect "chunked with extensions and trailers" 0 $'hello world\n' "$U/chunked"
+expect "chunked, dribbled byte by byte" 0 "abcd" "$U/chunked-split"
+expect "transfer-encoding wins over content-length" 0 "chunk" "$U/te-cl"
+expect "close-delimited body" 0 $'until\r\nclose\n' "$U/close"
+expect "HTTP/1.0 close-delimited" 0 "old style" "$U/http10"
+expect "1xx responses skipped" 0 $'after interim\n' "$U/1xx"
+expect "204 held open returns at once" 0 "" "$U/204"
+expect "304 held open returns at once" 0 "" "$U/304"
+expect "big chunked body to -O" 0 "" -q -O "$TEST_TMP/bc" "$U/big-chunked"
+python3 -c 'import sys; p=bytes(range(256)); sys.stdout.buffer.write((p*4097)[:1<<20])' >"$TEST_TMP/big.ref"
+check "big chunked body is byte-exact" cmp "$TEST_TMP/big.ref" "$TEST_TMP/bc"
+
+# keep-alive: the server holds the connection open for 30 s after the body
+t0=$(now_ms); hg keepalive "$U/cl"; t1=$(now_ms)
+if [ "$RC" = 0 ] && [ $((t1 - t0)) -lt 5000 ]; then ok "returns as soon as the body is complete"
+else fail "returns as soon as the body is complete" "rc $RC after $((t1 - t0)) ms"; fi
+
+# --- truncation and malformed framing ---
+expect_err "truncated content-length" 18 "closed before the end of the body" "$U/truncated-cl"
+check "truncated body still written" grep -qx "only this" "$OUT"
+expect_err "closed before the last chunk" 18 "before the last chunk" "$U/truncated-chunked"
+expect_err "closed inside chunk data" 18 "before the last chunk" "$U/truncated-chunk-data"
+expect_err "closed inside headers" 8 "inside the headers" "$U/truncated-headers"
+expect_err "empty reply" 8 "empty reply" "$U/empty"
+expect_err "bad chunk size" 8 "invalid chunk size" "$U/bad-chunk-size"
+expect_err "chunk size overflow" 8 "chunk size too large" "$U/chunk-overflow"
+expect_err "chunk data without CRLF" 8 "not followed by CRLF" "$U/chunk-no-crlf"
+expect_err "invalid content-length" 8 "invalid Content-Length" "$U/bad-cl"
+expect_err "negative content-length" 8 "invalid Content-Length" "$U/neg-cl"
+expect_err "conflicting content-lengths" 8 "invalid Content-Length" "$U/conflict-cl"
+expect_err "unsupported transfer coding" 61 "unsupported transfer coding" "$U/te-gzip"
+expect_err "bare LF line endings" 8 "CRLF" "$U/bare-lf"
+expect_err "bad status code" 8 "status line" "$U/bad-status"
+expect_err "header line over the bound" 8 "too long" "$U/huge-header"
+expect_err "unsolicited 101" 8 "101" "$U/101"
+expect_err "connection reset while receiving" 56 "reset" "$U/reset"
+
+# --- status codes ---
+expect "404 body written, exit 22" 22 $'not found\n' "$U/404"
+check "404 reported on stderr" grep -q "HTTP status 404" "$ERR"
+expect "500 chunked body written, exit 22" 22 $'broken\n' "$U/500"
+
+# --- redirects ---
+expect "redirect not followed without -L" 0 "" "$U/redirect-abs"
+expect "absolute redirect" 0 $'hello world\n' -L "$U/redirect-abs"
+expect "relative redirect with dot segments" 0 $'hello world\n' -q -L "$U/dir/sub/redirect-rel"
+check "relative redirect went to /cl?from=rel" grep -q "REQ GET /cl?from=rel HTTP/1.1" "$S_OUT"
+expect "303 redirect" 0 $'hello world\n' -q -L "$U/redirect-303"
+expect "307 then 308 redirect" 0 $'hello world\n' -q -L "$U/redirect-307"
+expect "--max-redirect 3 allows three" 0 $'hello world\n' -q --max-redirect 3 "$U/chain/3"
+expect_err "--max-redirect 2 stops at three" 47 "too many redirects" --max-redirect 2 "$U/chain/3"
+expect_err "redirect loop detected" 47 "redirect loop" -L "$U/loop-a"
+expect_err "redirect to https refused" 3 "unsupported scheme" -L "$U/redirect-https"
+expect "3xx without Location is the answer" 0 $'moved\n' -L "$U/no-location"
+
+# --- timeouts and connection errors ---
+t0=$(now_ms); expect_err "server never answers: -T" 28 "timed out" -T 0.5 "$U/silent"; t1=$(now_ms)
+[ $((t1 - t0)) -lt 3000 ] && ok "-T 0.5 fires in time" || fail "-T 0.5 fires in time" "$((t1 - t0)) ms"
+expect_err "body stalls: idle timeout" 28 "timed out" -T 0.5 "$U/stall-body"
+t0=$(now_ms); expect_err "--max-time while data trickles" 28 "max-time" -T 5 --max-time 0.5 "$U/drip"; t1=$(now_ms)
+[ $((t1 - t0)) -lt 3000 ] && ok "--max-time 0.5 fires in time" || fail "--max-time 0.5 fires in time" "$((t1 - t0)) ms"
+# a bound socket that never listens refuses connections
+start_server NOL python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0))
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], flush=True); time.sleep(60)'
+expect_err "connection refused" 7 "Connection refused" "http://127.0.0.1:$NOL_PORT/"
+# a listener whose accept queue is full drops SYNs: connect never finishes
+start_server FULLQ python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+port = s.getsockname()[1]
+fill = [socket.socket() for _ in range(3)]
+for c in fill:
+    c.setblocking(False)
+    try: c.connect(("127.0.0.1", port))
+    except BlockingIOError: pass
+time.sleep(0.3)
+print("listening on 127.0.0.1:%d" % port, flush=True); time.sleep(60)'
+expect_err "connect timeout (-T)" 28 "connect to 127.0.0.1:$FULLQ_PORT: timed out" -T 0.5 "http://127.0.0.1:$FULLQ_PORT/"
+expect_err "unknown host" 6 "could not resolve" "http://no-such-host.invalid/"
+
+# --- URL and option checks ---
+expect_err "malformed URL" 3 "malformed URL" "http://[::1/"
+expect_err "https refused" 3 "unsupported scheme" "https://127.0.0.1/"
+expect_err "LF in URL refused" 3 "control character" "$U/cl"$'\n'"X: y"
+expect_err "CR in header refused" 2 "CR or LF" -H $'X-A: 1\r\nX-B: 2' "$U/cl"
+expect_err "header without colon refused" 2 "Name: value" -H "NoColon" "$U/cl"
+expect_err "missing URL" 2 "missing URL" -q
+expect_err "bad -T" 2 "invalid duration" -T abc "$U/cl"
+hg help --help
+[ "$RC" = 0 ] && grep -q "max-redirect" "$OUT" && ok "--help on stdout, exit 0" || fail "--help" "$RC"
+
+# --- request headers ---
+expect "-H and -A are sent" 0 "" -q -H "X-Test: one two" -H "Accept:" -A "agent/1.0" -O "$TEST_TMP/echo" "$U/echo"
+check "-H header on the wire" grep -q "^X-Test: one two" "$TEST_TMP/echo"
+check "-A on the wire" grep -q "^User-Agent: agent/1.0" "$TEST_TMP/echo"
+check "'Accept:' removes the default" bash -c "! grep -qi '^Accept:' '$TEST_TMP/echo'"
+check "Host header" grep -q "^Host: 127.0.0.1:$S_PORT" "$TEST_TMP/echo"
+
+# --- -S, -I, --json ---
+hg show -S "$U/escape"
+[ "$RC" = 0 ] && grep -qF 'HTTP/1.1 200 Caf\xc3\xa9' "$ERR" && grep -qF 'X-Odd: a\tb\xff' "$ERR" &&
+	ok "-S escapes control and non-ASCII bytes" || fail "-S escapes" "$(cat "$ERR")"
+hg showchunk -S "$U/chunked"
+grep -q "(trailer) X-Checksum: 1234" "$ERR" && ok "-S shows trailers apart" || fail "-S trailers" "$(cat "$ERR")"
+hg head -I "$U/cl"
+[ "$RC" = 0 ] && grep -q "^HTTP/1.1 200 OK" "$OUT" && grep -q "^Content-Length: 12" "$OUT" && ! grep -q hello "$OUT" &&
+	ok "-I prints headers, no body, returns at once" || fail "-I" "rc $RC $(cat "$OUT" "$ERR")"
+grep -q "REQ HEAD /cl HTTP/1.1" "$S_OUT" && ok "-I sends HEAD" || fail "-I sends HEAD"
+hg json --json -L "$U/redirect-abs"
+if [ "$RC" = 0 ] && python3 - "$OUT" <<'EOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+j = json.loads(lines[0])
+assert j["status"] == 200 and j["body_bytes"] == 12 and j["redirects"] == 1, j
+assert j["url"].endswith("/cl") and j["exit"] == 0 and j["error"] is None, j
+assert ["Content-Length", "12"] in j["headers"], j
+t = j["time_ms"]
+assert 0 <= t["resolve"] <= t["connect"] <= t["first_byte"] <= t["total"], t
+EOF
+then ok "--json summary"; else fail "--json summary" "$(cat "$OUT" "$ERR")"; fi
+hg jsonerr --json "$U/truncated-cl"
+[ "$RC" = 18 ] && python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["exit"]==18 and "closed" in j["error"] and j["body_bytes"]==9' "$OUT" &&
+	ok "--json on failure" || fail "--json on failure" "$(cat "$OUT")"
+
+# --- --max-filesize ---
+expect_err "max-filesize from Content-Length" 63 "max-filesize" --max-filesize 1000 "$U/big"
+[ ! -s "$OUT" ] && ok "nothing written when Content-Length is too big" || fail "nothing written"
+expect_err "max-filesize while chunked" 63 "max-filesize" --max-filesize 5000 -O "$TEST_TMP/mf" "$U/big-chunked"
+expect "max-filesize not reached" 0 $'hello world\n' --max-filesize 12 "$U/cl"
+
+# --- -O ---
+expect "-O writes the file" 0 "" -q -O "$TEST_TMP/big.out" "$U/big"
+check "-O file is byte-exact" cmp "$TEST_TMP/big.ref" "$TEST_TMP/big.out"
+expect "-O - is stdout" 0 $'hello world\n' -O - "$U/cl"
+mkdir "$TEST_TMP/odir"; echo old >"$TEST_TMP/odir/file"
+expect_err "-O with truncated body" 18 "closed before" -O "$TEST_TMP/odir/file" "$U/big-truncated"
+expect_eq "-O leaves the old file alone on failure" old "$(cat "$TEST_TMP/odir/file")"
+expect_eq "-O leaves no temporary file" "file" "$(ls -A "$TEST_TMP/odir")"
+expect_err "-O with 404" 22 "404" -O "$TEST_TMP/odir/nf" "$U/404"
+expect_eq "-O writes no file for an error status" "file" "$(ls -A "$TEST_TMP/odir")"
+expect_err "-O into a missing directory" 23 "temporary file" -O "$TEST_TMP/nodir/x" "$U/cl"
+timeout 10 "$HG" "$U/big" >/dev/full 2>"$TEST_TMP/full.err"; rc=$?
+[ $rc = 23 ] && grep -q "No space" "$TEST_TMP/full.err" && ok "write error exits 23" ||
+	fail "write error exits 23" "rc $rc $(cat "$TEST_TMP/full.err")"
+mkdir "$TEST_TMP/sig"
+"$HG" -O "$TEST_TMP/sig/file" "$U/silent?sig=1" 2>"$TEST_TMP/sig.err" &
+hgpid=$!
+if wait_until 200 grep -q "REQ GET /silent?sig=1" "$S_OUT"; then
+	kill -INT "$hgpid"; rc=0; wait "$hgpid" || rc=$?
+	[ "$rc" = 130 ] && [ -z "$(ls -A "$TEST_TMP/sig")" ] && ok "SIGINT: exit 130, temporary file removed" ||
+		fail "SIGINT" "rc $rc; left: $(ls -A "$TEST_TMP/sig"); $(cat "$TEST_TMP/sig.err")"
+else
+	kill "$hgpid"; fail "SIGINT: request never arrived"
+fi
+if command -v script >/dev/null; then
+	script -qec "$HG -O $TEST_TMP/prog.out $U/big" /dev/null >"$TEST_TMP/prog.tty" 2>&1
+	grep -q "100%" "$TEST_TMP/prog.tty" && ok "progress bar on a terminal" || fail "progress bar" "$(cat -v "$TEST_TMP/prog.tty")"
+fi
+
+# --- IPv6 literal ---
+if start_server S6 python3 "$HERE/http_server.py" -6 2>/dev/null; then
+	expect "IPv6 literal URL" 0 $'hello world\n' "http://[::1]:$S6_PORT/cl"
+else
+	ok "IPv6 literal URL # SKIP no ::1"
+fi
+
+# --- a real server: nginx serving a static file ---
+if command -v nginx >/dev/null 2>&1; then
+	ND="$TEST_TMP/nginx"; mkdir -p "$ND/www" "$ND/tmp"
+	head -c 3000007 /dev/urandom >"$ND/www/file.bin"
+	for try in 1 2 3; do
+		NP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+		cat >"$ND/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $ND/nginx.pid;
+error_log $ND/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $ND/tmp; proxy_temp_path $ND/tmp;
+	fastcgi_temp_path $ND/tmp; uwsgi_temp_path $ND/tmp; scgi_temp_path $ND/tmp;
+	server { listen 127.0.0.1:$NP; root $ND/www; }
+}
+EOF
+		nginx -p "$ND" -c "$ND/nginx.conf" -e "$ND/error.log" 2>"$ND/start.err" &
+		NGX=$!; _t_pids+=("$NGX")
+		# readiness: nginx prints nothing, so poll the port (bounded)
+		if wait_until 100 python3 -c "import socket; socket.create_connection(('127.0.0.1',$NP),1)"; then break; fi
+		kill "$NGX" 2>/dev/null; wait "$NGX" 2>/dev/null; NGX=
+	done
+	if [ -n "${NGX:-}" ]; then
+		expect "nginx static file to stdout" 0 "" -O "$ND/got.bin" -q "http://127.0.0.1:$NP/file.bin"
+		check "nginx file is byte-exact" cmp "$ND/www/file.bin" "$ND/got.bin"
+		timeout 10 "$HG" "http://127.0.0.1:$NP/file.bin" | cmp - "$ND/www/file.bin" && ok "nginx file via stdout is byte-exact" || fail "nginx stdout cmp"
+		expect_err "nginx 404" 22 "404" "http://127.0.0.1:$NP/missing"
+		hg nginxhead -I "http://127.0.0.1:$NP/file.bin"
+		[ "$RC" = 0 ] && grep -q "^Content-Length: 3000007" "$OUT" && ok "nginx HEAD" || fail "nginx HEAD" "$(cat "$OUT" "$ERR")"
+		kill "$NGX"; wait "$NGX" 2>/dev/null
+	else
+		fail "nginx starts" "$(cat "$ND/start.err" "$ND/error.log" 2>/dev/null)"
+	fi
+fi
+
+done_testing
