@@ -67,11 +67,12 @@ static int serve(const struct echo_opts *o, const char *bind_host,
 	}
 	if (fd < 0)
 		die_sys(2, "listen on port %u", port);
+	int sfd = echo_cli_signals();
 	char buf[ADDR_STRLEN];
 	printf("listening on %s\n",
 	       addr_format((struct sockaddr *)&bound.ss, bound.len, buf, sizeof buf));
 	fflush(stdout);
-	int rc = echo_cli_serve(o, fd, 0);
+	int rc = echo_cli_serve(o, fd, sfd, 0);
 	close(fd);
 	return rc;
 }

@@ -71,9 +71,10 @@ static int serve_stream(const struct echo_opts *o, enum uds_type t,
 		die(2, "%s: a server is already listening there", path);
 	if (fd < 0)
 		die(2, "%s: %s", path, strerror(-fd));
+	int sfd = echo_cli_signals();
 	printf("listening on %s\n", path);
 	fflush(stdout);
-	int rc = echo_cli_serve(o, fd, t == UDS_SEQPACKET);
+	int rc = echo_cli_serve(o, fd, sfd, t == UDS_SEQPACKET);
 	close(fd);
 	uds_path_remove(&up);
 	return rc;

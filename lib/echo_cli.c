@@ -89,15 +89,18 @@ int echo_cli_client(const struct echo_opts *o)
 	return echo_probe_run(&o->c);
 }
 
-int echo_cli_serve(const struct echo_opts *o, int lfd, int seqpacket)
+int echo_cli_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	signal(SIGPIPE, SIG_IGN);
 	int sfd = sig_fd(sigs);
-	if (sfd < 0) {
-		err_sys("signalfd");
-		return 1;
-	}
+	if (sfd < 0)
+		die_sys(1, "signalfd");
+	return sfd;
+}
+
+int echo_cli_serve(const struct echo_opts *o, int lfd, int sfd, int seqpacket)
+{
 	struct echo_server_cfg cfg = {
 		.max_conns = o->max_conns,
 		.idle_timeout_ns = o->idle_ns,

@@ -111,13 +111,11 @@ static void probe_once(const struct echo_client_cfg *c, int *fd,
 		p->connect_ns = clock_mono_ns() - t0;
 		t0 = clock_mono_ns();
 	}
-	size_t off = 0;
-	while (off < n || (n == 0 && off == 0 && seq)) {
+	size_t off = 0;   /* n >= 1: -s and -m reject empty payloads */
+	while (off < n) {
 		ssize_t w = send(*fd, pay + off, n - off, MSG_NOSIGNAL);
 		if (w >= 0) {
 			off += (size_t)w;
-			if (n == 0)
-				break;
 			continue;
 		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -131,7 +129,7 @@ static void probe_once(const struct echo_client_cfg *c, int *fd,
 			return;
 		}
 	}
-	while (p->echoed < n || (seq && p->echoed == 0 && n == 0)) {
+	while (p->echoed < n) {
 		int r = wait_fd(*fd, POLLIN, deadline);
 		if (r <= 0) {
 			p->res = r < 0 ? P_INTR : P_TIMEOUT;
@@ -146,7 +144,7 @@ static void probe_once(const struct echo_client_cfg *c, int *fd,
 			p->err = errno;
 			return;
 		}
-		if (got == 0 && !(seq && n == 0)) {
+		if (got == 0) {
 			p->res = P_CLOSED;
 			return;
 		}
@@ -468,7 +466,7 @@ int echo_pipe_run(const struct echo_client_cfg *c)
 
 /* ---- bench mode ---- */
 
-#define BENCH_RBUF (256u * 1024u)
+#define BENCH_RBUF ((size_t)256 * 1024)
 #define BENCH_CONNECTING_MAX 256   /* connects in flight at once */
 
 enum { B_IDLE, B_CONNECTING, B_READY, B_DEAD };

@@ -339,7 +339,7 @@ static void accept_cb(struct loop *l, struct loop_io *io, uint32_t ev)
 	struct server *s = srv_of(l);
 	s->now = clock_mono_ns();
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		struct sockaddr_storage ss;
+		struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };
 		socklen_t len = sizeof ss;
 		int fd = accept4(io->fd, (struct sockaddr *)&ss, &len,
 		                 SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -13,7 +13,9 @@
  *    at once; only what the peer did not accept is kept (echo_buf.h), so an
  *    idle connection owns no buffer (sizeof(struct conn) ~ 100 bytes).
  *  - Backpressure: while more than ECHO_STREAM_HIGH bytes wait for a peer,
- *    the engine stops reading from it (no EPOLLIN) until they drain.
+ *    the engine stops reading from it (no EPOLLIN) until they drain, so a
+ *    connection never holds more than ECHO_STREAM_HIGH + ECHO_STREAM_RBUF
+ *    (320 KiB) of user memory, whatever its peer does.
  *  - Half-close: after the peer's EOF, pending bytes are sent, then close.
  *  - Beyond max_conns, new connections are accepted and closed at once.
  *  - idle_timeout_ns > 0 closes connections without traffic that long.
@@ -33,8 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ECHO_STREAM_RBUF (256u * 1024u)  /* shared read buffer */
-#define ECHO_STREAM_HIGH (64u * 1024u)   /* pending bytes: stop reading */
+#define ECHO_STREAM_RBUF ((size_t)256 * 1024)  /* shared read buffer */
+#define ECHO_STREAM_HIGH ((size_t)64 * 1024)  /* pending bytes: stop reading */
 
 struct echo_server_cfg {
 	uint32_t max_conns;         /* >= 1 */
