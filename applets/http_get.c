@@ -428,19 +428,10 @@ static int build_request(const struct hg *h, char *buf, size_t size, size_t *len
 	return 0;
 }
 
-static int64_t min_deadline(int64_t a, int64_t b)
-{
-	if (a < 0)
-		return b;
-	if (b < 0)
-		return a;
-	return a < b ? a : b;
-}
-
 static int64_t idle_deadline(const struct hg *h)
 {
 	int64_t idle = h->o.timeout_ns < 0 ? -1 : clock_mono_ns() + h->o.timeout_ns;
-	return min_deadline(idle, h->deadline);
+	return clock_min_deadline(idle, h->deadline);
 }
 
 static int timeout_error(struct hg *h, const char *what)

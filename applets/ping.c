@@ -636,15 +636,6 @@ static int done(const struct ping *p)
 	return p->o.deadline_ns && p->errors;
 }
 
-static int64_t min_t(int64_t a, int64_t b)
-{
-	if (a < 0)
-		return b;
-	if (b < 0)
-		return a;
-	return a < b ? a : b;
-}
-
 /* Sleep until the socket has something, a signal arrives (only inside
  * ppoll are they unblocked: no lost wake-up) or `wake` (<0: no limit). */
 static void wait_input(struct ping *p, int64_t now, int64_t wake,
@@ -725,12 +716,12 @@ static void run(struct ping *p)
 			json_check_timeouts(p, now, 0);
 		if (recv_some(p) > 0)
 			continue;
-		wake = min_t(exit_at, deadline_at);
+		wake = clock_min_deadline(exit_at, deadline_at);
 		if (!all_sent(p))
-			wake = min_t(wake, send_due(p, now));
+			wake = clock_min_deadline(wake, send_due(p, now));
 		if (p->sent_at && p->tmo_done < p->seq.transmitted &&
 		    p->sent_at[(uint16_t)(p->tmo_done + 1)] >= 0)
-			wake = min_t(wake, p->sent_at[(uint16_t)(p->tmo_done + 1)] + p->o.linger_ns);
+			wake = clock_min_deadline(wake, p->sent_at[(uint16_t)(p->tmo_done + 1)] + p->o.linger_ns);
 		wait_input(p, now, wake, &empty);
 	}
 	sigprocmask(SIG_SETMASK, &empty, NULL);

@@ -59,18 +59,27 @@ static int type_socktype(enum uds_type t)
 	     : t == UDS_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
 }
 
-/* The stream and seqpacket server. */
-static int serve_stream(const struct echo_opts *o, enum uds_type t,
-                        const char *path, int mode)
+/* Bind the server's socket path by lib/uds_path's rules, or exit 2 with
+ * the reason. */
+static int listen_or_die(const char *path, int socktype, int mode,
+                         struct uds_path *up)
 {
-	struct uds_path up;
-	int fd = uds_listen(path, type_socktype(t), mode, &up);
+	int fd = uds_listen(path, socktype, mode, up);
 	if (fd == -EEXIST)
 		die(2, "%s: exists and is not a socket; not touching it", path);
 	if (fd == -EADDRINUSE)
 		die(2, "%s: a server is already listening there", path);
 	if (fd < 0)
 		die(2, "%s: %s", path, strerror(-fd));
+	return fd;
+}
+
+/* The stream and seqpacket server. */
+static int serve_stream(const struct echo_opts *o, enum uds_type t,
+                        const char *path, int mode)
+{
+	struct uds_path up;
+	int fd = listen_or_die(path, type_socktype(t), mode, &up);
 	int sfd = echo_cli_signals();
 	printf("listening on %s\n", path);
 	fflush(stdout);
@@ -113,13 +122,7 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 		struct uds_path up;
 		char line[256];
 
-		fd = uds_listen(path, SOCK_DGRAM, mode, &up);
-		if (fd == -EEXIST)
-			die(2, "%s: exists and is not a socket; not touching it", path);
-		if (fd == -EADDRINUSE)
-			die(2, "%s: a server is already listening there", path);
-		if (fd < 0)
-			die(2, "%s: %s", path, strerror(-fd));
+		fd = listen_or_die(path, SOCK_DGRAM, mode, &up);
 		printf("listening on %s\n", path);
 		fflush(stdout);
 		r = echo_dgram_serve(fd, &cfg, &st);

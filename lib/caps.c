@@ -83,12 +83,12 @@ int caps_restrict(int keep_cap)
 	return set_only(keep_cap, 0);
 }
 
-int caps_raise(int cap)
+static int set_effective(int cap, cap_flag_value_t v)
 {
 	cap_t c = cap_get_proc();
 	if (!c)
 		return -1;
-	int r = set_flag(c, CAP_EFFECTIVE, cap, CAP_SET);
+	int r = set_flag(c, CAP_EFFECTIVE, cap, v);
 	if (r == 0)
 		r = cap_set_proc(c);
 	int e = errno;
@@ -97,18 +97,14 @@ int caps_raise(int cap)
 	return r;
 }
 
+int caps_raise(int cap)
+{
+	return set_effective(cap, CAP_SET);
+}
+
 int caps_lower(int cap)
 {
-	cap_t c = cap_get_proc();
-	if (!c)
-		return -1;
-	int r = set_flag(c, CAP_EFFECTIVE, cap, CAP_CLEAR);
-	if (r == 0)
-		r = cap_set_proc(c);
-	int e = errno;
-	cap_free(c);
-	errno = e;
-	return r;
+	return set_effective(cap, CAP_CLEAR);
 }
 
 int caps_drop_all(void)

@@ -33,6 +33,15 @@ int64_t clock_wall_ns(void)
 	return clock_ts_ns(&ts);
 }
 
+int64_t clock_min_deadline(int64_t a, int64_t b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
 int clock_ms_until(int64_t deadline_ns)
 {
 	if (deadline_ns < 0)

@@ -13,6 +13,8 @@ int64_t clock_mono_ns(void);   /* CLOCK_MONOTONIC */
 int64_t clock_wall_ns(void);   /* CLOCK_REALTIME */
 struct timespec clock_ts(int64_t ns);
 int64_t clock_ts_ns(const struct timespec *ts);
+/* The earlier of two monotonic deadlines, where < 0 means "none". */
+int64_t clock_min_deadline(int64_t a, int64_t b);
 /* Milliseconds until `deadline_ns` (monotonic), rounded up, clamped to
  * [0, INT32_MAX]; -1 when deadline_ns < 0 (meaning "no deadline"). */
 int clock_ms_until(int64_t deadline_ns);

@@ -879,15 +879,6 @@ static void print_summary(struct dgram_client *d, int64_t elapsed_ns)
 	fflush(stdout);
 }
 
-static int64_t min_deadline(int64_t a, int64_t b)
-{
-	if (a < 0)
-		return b;
-	if (b < 0)
-		return a;
-	return a < b ? a : b;
-}
-
 static void print_start(struct dgram_client *d)
 {
 	const struct echo_dgram_client_cfg *c = d->c;
@@ -950,7 +941,7 @@ int echo_dgram_ping_run(int fd, const struct echo_dgram_client_cfg *c)
 			;
 		if (!more && d.t.pending == 0)
 			break;
-		if (loop_once(&d.l, min_deadline(more && !d.blocked_out ? next_tx : -1,
+		if (loop_once(&d.l, clock_min_deadline(more && !d.blocked_out ? next_tx : -1,
 		              seqtrack_next_deadline(&d.t, c->timeout_ns))) < 0) {
 			rc = -1;
 			goto out;
@@ -1015,7 +1006,7 @@ int echo_dgram_bench_run(int fd, const struct echo_dgram_client_cfg *c)
 			break;
 		}
 		want_out(&d);
-		if (loop_once(&d.l, min_deadline(draining ? drain_end : end,
+		if (loop_once(&d.l, clock_min_deadline(draining ? drain_end : end,
 		              seqtrack_next_deadline(&d.t, c->timeout_ns))) < 0) {
 			rc = -1;
 			goto out;
