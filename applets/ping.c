@@ -379,6 +379,8 @@ static int handle_packet(struct ping *p, size_t n, struct msghdr *msg,
 			return 0;                  /* another process's ping */
 		if (!same_addr(p, from))
 			return 0;
+		if (!pingseq_was_sent(&p->seq, m.seq))
+			return 0;                  /* a sequence we never sent */
 		if (!icmp_payload_ok(&m, p->tx + ICMP_HDR_LEN, p->o.datalen, NULL))
 			return 0;                  /* not our payload: not ours */
 		if (ttl < 0)

@@ -22,6 +22,15 @@ uint16_t pingseq_last(const struct pingseq *s)
 	return (uint16_t)s->transmitted;
 }
 
+int pingseq_was_sent(const struct pingseq *s, uint16_t seq)
+{
+	if (s->transmitted == 0)
+		return 0;
+	/* how many probes ago seq was sent (0 = the last one) */
+	uint16_t ago = (uint16_t)(pingseq_last(s) - seq);
+	return (uint64_t)ago < s->transmitted;
+}
+
 void pingseq_ack(struct pingseq *s, uint16_t seq)
 {
 	uint16_t diff = (uint16_t)((uint16_t)s->transmitted - seq);

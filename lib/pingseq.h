@@ -31,6 +31,9 @@ int pingseq_in_flight(const struct pingseq *s);
 int pingseq_seen(const struct pingseq *s, uint16_t seq);
 /* Record a reply for seq; returns 1 if it was a duplicate, else 0. */
 int pingseq_mark(struct pingseq *s, uint16_t seq);
+/* 1 when seq belongs to a probe sent: one of the last min(transmitted,
+ * 65536) sequence numbers.  A reply for any other is forged or stray. */
+int pingseq_was_sent(const struct pingseq *s, uint16_t seq);
 /* Sequence number of the last probe sent (valid when transmitted > 0). */
 uint16_t pingseq_last(const struct pingseq *s);
 

@@ -23,6 +23,7 @@ T() { timeout -k 2 20 "$@"; }
 #   wrongid   as good with the identifier changed
 #   wrongsrc  as good but sent from 198.18.0.3
 #   badcsum   as good with the checksum off by 0x0101
+#   futureseq as good for a sequence number 1000 ahead (never sent)
 # Logs "MODE seq=N" per forged packet to LOG; "listening on IFACE" once its
 # sockets are open (the readiness line start_server waits for).
 FORGE='
@@ -53,9 +54,11 @@ while seen < count:
     data = pkt[ihl + 8:]
     for m in modes:
         i, sock, flip = ident, target, 0
+        seq = struct.unpack("!H", pkt[ihl + 6:ihl + 8])[0]
         if m == "wrongid": i = ident ^ 0x5a5a
         elif m == "wrongsrc": sock = other
         elif m == "badcsum": flip = 0x0101
+        elif m == "futureseq": seq = (seq + 1000) & 0xffff
         c = csum(struct.pack("!BBHHH", 0, 0, 0, i, seq) + data) ^ flip
         sock.sendto(struct.pack("!BBHHH", 0, 0, c, i, seq) + data, (src, 0))
         log.write("%s seq=%d\n" % (m, seq)); log.flush()
@@ -98,6 +101,14 @@ if [ "$RC" = 1 ] && grep -q '^5 packets transmitted, 0 received, 100% packet los
    ! grep -q 'bytes from' <<<"$OUT" && [ "$(nforged wrongid)" = 5 ] && [ "$(nforged wrongsrc)" = 5 ]; then
 	ok "raw: 5 forged replies with another id and 5 from another address: 0 received, exit 1"
 else fail "raw: forged wrong-id / wrong-source replies not counted" "rc=$RC forged: $(tr '\n' ' ' <"$LOG")
+$OUT"; fi
+
+# a reply for a sequence number never sent (1000 ahead) is not ours
+run_forged futureseq "$PING" -c 5 -i 0.2 -W 1 198.18.0.2
+if [ "$RC" = 1 ] && grep -q '^5 packets transmitted, 0 received, 100% packet loss' <<<"$OUT" &&
+   [ "$(nforged futureseq)" = 5 ]; then
+	ok "raw: forged replies for sequence numbers never sent: 0 received, exit 1"
+else fail "raw: forged replies for unsent sequences not counted" "rc=$RC
 $OUT"; fi
 
 # the control: the same injection path, nothing wrong -> every one counted

@@ -81,12 +81,35 @@ static void test_in_flight_and_pipe(void **st)
 	free(s);
 }
 
+/* Only numbers of probes actually sent are ours: a forged or stray reply
+ * "from the future" (or before the first probe) is not. */
+static void test_was_sent(void **st)
+{
+	struct pingseq s;
+	pingseq_init(&s);
+	assert_false(pingseq_was_sent(&s, 1));      /* nothing sent yet */
+	for (int i = 0; i < 5; i++)
+		pingseq_next(&s);                   /* 1..5 */
+	assert_true(pingseq_was_sent(&s, 1));
+	assert_true(pingseq_was_sent(&s, 5));
+	assert_false(pingseq_was_sent(&s, 0));
+	assert_false(pingseq_was_sent(&s, 6));
+	assert_false(pingseq_was_sent(&s, 1005));
+	assert_false(pingseq_was_sent(&s, 65535));
+	/* past the wrap every number has been used */
+	while (s.transmitted < 70000)
+		pingseq_next(&s);
+	for (unsigned q = 0; q < 65536; q += 4099)
+		assert_true(pingseq_was_sent(&s, (uint16_t)q));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbering_and_wrap),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_in_flight_and_pipe),
+		cmocka_unit_test(test_was_sent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
