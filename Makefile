@@ -42,6 +42,11 @@ endif
 ifeq ($(SAN),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDHARDEN   += -fsanitize=address,undefined
+else
+# Size: unused functions are dropped at link time, and no .eh_frame (C has
+# no exceptions; with -g, gdb unwinds from .debug_frame instead).
+ALL_CFLAGS += -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+LDHARDEN   += -Wl,--gc-sections
 endif
 
 LIB_SRC    := $(filter-out lib/main.c,$(wildcard lib/*.c))
