@@ -257,12 +257,15 @@ stop_server K
 
 # --- usage errors: exit 2 ----------------------------------------------------
 for args in "-l 70000" "-l" "127.0.0.1" "-v 127.0.0.1 7" "-l -c 3 0" "--bogus 1 2" \
-            "-s 0 127.0.0.1 7" "-l --max-conns 0 0" "nonexistent.invalid 7"; do
+            "-s 0 127.0.0.1 7" "-l --max-conns 0 0"; do
 	# shellcheck disable=SC2086
 	timeout 5 "$T" $args >/dev/null 2>"$TEST_TMP/u.err"; rc=$?
 	[ $rc = 2 ] && [ "$(wc -l <"$TEST_TMP/u.err")" -ge 1 ] && ok "usage: '$args' exits 2" \
 		|| fail "usage: '$args'" "rc=$rc $(cat "$TEST_TMP/u.err")"
 done
+offline timeout 5 "$T" nonexistent.invalid 7 >/dev/null 2>"$TEST_TMP/u.err"; rc=$?
+[ $rc = 2 ] && [ "$(wc -l <"$TEST_TMP/u.err")" = 1 ] && ok "unresolvable host: exit 2, one line" \
+	|| fail "unresolvable host" "rc=$rc $(cat "$TEST_TMP/u.err")"
 "$T" --help | grep -q '^Usage: tcp-echo -l' && ok "--help on stdout" || fail "--help"
 
 done_testing

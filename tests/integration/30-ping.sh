@@ -88,7 +88,7 @@ T "$PING" -4 -6 ::1 >/dev/null 2>&1; expect_eq "-4 -6 together: exit 2" 2 $?
 T "$PING" >/dev/null 2>&1; expect_eq "no destination: exit 2" 2 $?
 T "$PING" -c 0 127.0.0.1 >/dev/null 2>&1; expect_eq "-c 0: exit 2" 2 $?
 T "$PING" -p xyz 127.0.0.1 >/dev/null 2>&1; expect_eq "bad -p: exit 2" 2 $?
-out=$(T "$PING" -c 1 no-such-host.invalid 2>&1); rc=$?
+out=$(offline timeout 20 "$PING" -c 1 no-such-host.invalid 2>&1); rc=$?
 expect_eq "unknown host: exit 2" 2 "$rc"
 grep -q '^ping: no-such-host.invalid: ' <<<"$out" && ok "unknown host: one line" || fail "unknown host: one line" "$out"
 

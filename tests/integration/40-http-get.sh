@@ -14,7 +14,7 @@ U="http://127.0.0.1:$S_PORT"
 hg() {
 	local name=${1//[^A-Za-z0-9]/_}; shift
 	OUT="$TEST_TMP/$name.out" ERR="$TEST_TMP/$name.err"
-	timeout -k 1 10 "$HG" "$@" >"$OUT" 2>"$ERR"
+	${HG_PREFIX:-} timeout -k 1 10 "$HG" "$@" >"$OUT" 2>"$ERR"
 	RC=$?
 }
 # expect NAME RC BODY ARGS...: exit code and exact stdout
@@ -125,7 +125,7 @@ for c in fill:
 time.sleep(0.3)
 print("listening on 127.0.0.1:%d" % port, flush=True); time.sleep(60)'
 expect_err "connect timeout (-T)" 28 "connect to 127.0.0.1:$FULLQ_PORT: timed out" -T 0.5 "http://127.0.0.1:$FULLQ_PORT/"
-expect_err "unknown host" 6 "could not resolve" "http://no-such-host.invalid/"
+HG_PREFIX=offline expect_err "unknown host" 6 "could not resolve" "http://no-such-host.invalid/"
 
 # --- URL and option checks ---
 expect_err "malformed URL" 3 "malformed URL" "http://[::1/"

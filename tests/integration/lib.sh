@@ -105,6 +105,13 @@ wait_until() {
 	return 1
 }
 
+# offline CMD...: run CMD in a fresh network namespace with no routes, so
+# that a name lookup fails at once and no DNS query leaves this machine
+# (tests of "could not resolve" must never reach the real resolver).
+offline() {
+	if [ "$(id -u)" = 0 ]; then unshare --net -- "$@"; else unshare -rn -- "$@"; fi
+}
+
 # A non-root user for privilege tests (created once, reused).
 test_user() {
 	local u=sockbox-test
