@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/bench/*.sh (not a benchmark itself: run skips it).
 #
 # spread NUM DEN RATIO TARGET
