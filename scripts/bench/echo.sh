@@ -8,6 +8,7 @@
 #   10,000 concurrent connections echoing with zero errors, server RSS
 # Usage: scripts/bench/echo.sh   (SOCKBOX=build/sockbox; ROUNDS=3 DUR=2)
 set -u
+. "$(dirname "$0")/lib.sh"
 SOCKBOX=${SOCKBOX:-$(cd "$(dirname "$0")/../.." && pwd)/build/sockbox}
 ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-2}
@@ -101,12 +102,19 @@ echo
 echo "medians of $ROUNDS rounds:"
 echo "  ping-pong msgs/s: sockbox $pp_sb  socat $pp_so ($(ratio "$pp_sb" "$pp_so"))  ncat $pp_nc ($(ratio "$pp_sb" "$pp_nc"))"
 echo "  bulk MB/s:        sockbox $bk_sb  socat $bk_so ($(ratio "$bk_sb" "$bk_so"))  ncat $bk_nc ($(ratio "$bk_sb" "$bk_nc"))"
-echo "BENCH|echo ping-pong 64B x50 conns (msgs/s)|$pp_sb|socat|$pp_so|$(ratio "$pp_sb" "$pp_so")|>=2.5x"
-echo "BENCH|echo ping-pong 64B x50 conns (msgs/s)|$pp_sb|ncat|$pp_nc|$(ratio "$pp_sb" "$pp_nc")|-"
-echo "BENCH|echo bulk 64KiB writes x1 conn (MB/s)|$bk_sb|socat|$bk_so|$(ratio "$bk_sb" "$bk_so")|>=2.5x"
+# bench WORKLOAD SB_FILE PEER PEER_FILE TARGET: one BENCH line, with the
+# medians, their ratio and its spread over the rounds
+bench() {
+	local sv pv r
+	sv=$(median <"$2"); pv=$(median <"$4"); r=$(ratio "$sv" "$pv")
+	echo "BENCH|$1|$sv|$3|$pv|$r|$5|$(spread "$(cat "$2")" "$(cat "$4")" "$r" "$5")"
+}
+bench "echo ping-pong 64B x50 conns (msgs/s)" "$TMP/pp-sockbox.mps" socat "$TMP/pp-socat.mps" ">=2.5x"
+bench "echo ping-pong 64B x50 conns (msgs/s)" "$TMP/pp-sockbox.mps" ncat "$TMP/pp-ncat.mps" -
+bench "echo bulk 64KiB writes x1 conn (MB/s)" "$TMP/bulk-sockbox.mbs" socat "$TMP/bulk-socat.mbs" ">=2.5x"
 if [ "$(awk -v v="$bk_nc" 'BEGIN{print (v < 1)}')" = 1 ]; then
-	echo "BENCH|echo bulk 64KiB writes x1 conn (MB/s)|$bk_sb|ncat|stalled ($bk_nc)|-|-"
+	echo "BENCH|echo bulk 64KiB writes x1 conn (MB/s)|$bk_sb|ncat|stalled ($bk_nc)|-|-|-"
 else
-	echo "BENCH|echo bulk 64KiB writes x1 conn (MB/s)|$bk_sb|ncat|$bk_nc|$(ratio "$bk_sb" "$bk_nc")|-"
+	bench "echo bulk 64KiB writes x1 conn (MB/s)" "$TMP/bulk-sockbox.mbs" ncat "$TMP/bulk-ncat.mbs" -
 fi
-echo "BENCH|echo 10000 conns held+echoing (errors; RSS)|$k_err errors; $((rss / 1024)) MiB|-|-|-|0; <32 MiB"
+echo "BENCH|echo 10000 conns held+echoing (errors; RSS)|$k_err errors; $((rss / 1024)) MiB|-|-|-|0; <32 MiB|-"

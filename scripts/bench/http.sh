@@ -9,6 +9,7 @@
 # Targets (CPU per GiB vs curl): <= 0.8x for cl and c16k, <= 1.0x for c100.
 set -u
 cd "$(dirname "$0")"
+. ./lib.sh
 : "${SOCKBOX:?set SOCKBOX to the built binary}"
 ROUNDS=${ROUNDS:-5}      # sockbox and curl
 SLOW_ROUNDS=${SLOW_ROUNDS:-1} # wget and busybox wget: 10-30 s each on c100
@@ -78,8 +79,8 @@ for w in "${workloads[@]}"; do
 		[ -n "$pv" ] || continue
 		ratio=$(awk -v a="$sb" -v b="$pv" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
 		t="-"; [ "$c" = curl ] && t=${target[$w]}
-		echo "BENCH|http-get ${label[$w]}: CPU s/GiB|$sb|$c|$pv|$ratio|$t"
+		echo "BENCH|http-get ${label[$w]}: CPU s/GiB|$sb|$c|$pv|$ratio|$t|$(spread "$(cat "$tmp/cpu.$w.sockbox")" "$(cat "$tmp/cpu.$w.$c")" "$ratio" "$t")"
 		wr=$(awk -v a="${wall[$w.sockbox]}" -v b="${wall[$w.$c]}" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
-		echo "BENCH|http-get ${label[$w]}: wall s|${wall[$w.sockbox]}|$c|${wall[$w.$c]}|$wr|-"
+		echo "BENCH|http-get ${label[$w]}: wall s|${wall[$w.sockbox]}|$c|${wall[$w.$c]}|$wr|-|$(spread "$(cat "$tmp/wall.$w.sockbox")" "$(cat "$tmp/wall.$w.$c")" "$wr" -)"
 	done
 done

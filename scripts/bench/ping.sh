@@ -5,6 +5,7 @@
 # better) and CPU seconds per 100k packets (lower is better).
 # Needs root (flood and -i 0 are root-only in both).  ~30 s.
 set -u
+. "$(dirname "$0")/lib.sh"
 : "${SOCKBOX:?set SOCKBOX to the built binary}"
 N=${PING_BENCH_COUNT:-100000}
 ROUNDS=${PING_BENCH_ROUNDS:-3}
@@ -38,6 +39,6 @@ for w in flood i0; do
 	r_rate=$(awk -v a="$s_rate" -v b="$p_rate" 'BEGIN { printf "%.2f", a / b }')
 	r_cpu=$(awk -v a="$s_cpu" -v b="$p_cpu" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
 	echo "$label median: sockbox $s_rate pkts/s, $s_cpu CPU s/100k; iputils $p_rate pkts/s, $p_cpu CPU s/100k"
-	echo "BENCH|ping $w: packets/s|$s_rate|iputils ping|$p_rate|$r_rate|>= 1.00"
-	echo "BENCH|ping $w: CPU s per 100k packets|$s_cpu|iputils ping|$p_cpu|$r_cpu|<= 1.00"
+	echo "BENCH|ping $w: packets/s|$s_rate|iputils ping|$p_rate|$r_rate|>= 1.00|$(spread "$(cut -d' ' -f1 "$tmp/s")" "$(cut -d' ' -f1 "$tmp/p")" "$r_rate" ">= 1.00")"
+	echo "BENCH|ping $w: CPU s per 100k packets|$s_cpu|iputils ping|$p_cpu|$r_cpu|<= 1.00|$(spread "$(cut -d' ' -f2 "$tmp/s")" "$(cut -d' ' -f2 "$tmp/p")" "$r_cpu" "<= 1.00")"
 done

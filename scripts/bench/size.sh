@@ -3,6 +3,7 @@
 # iputils ping; `sockbox ping --help` against `ping --help`, alternating
 # batches of runs in the same process tree, medians of 7 batches.
 set -u
+. "$(dirname "$0")/lib.sh"
 : "${SOCKBOX:?}"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 strip -o "$tmp/sockbox" "$SOCKBOX"
@@ -12,8 +13,8 @@ bb=$(command -v busybox) && strip -o "$tmp/busybox" "$bb" 2>/dev/null || cp "$bb
 pg=/usr/bin/ping
 echo "stripped size: sockbox $sb B, busybox $(size_of "$tmp/busybox") B, iputils ping $(size_of $pg) B"
 kib() { awk -v b="$1" 'BEGIN{printf "%.0f KiB", b/1024}'; }
-echo "BENCH|stripped binary size (all applets)|$(kib "$sb")|busybox|$(kib "$(size_of "$tmp/busybox")")|$(awk -v a="$sb" -v b="$(size_of "$tmp/busybox")" 'BEGIN{printf "%.2fx", a/b}')|< 200 KiB"
-echo "BENCH|stripped binary size|$(kib "$sb")|iputils ping|$(kib "$(size_of $pg)")|$(awk -v a="$sb" -v b="$(size_of $pg)" 'BEGIN{printf "%.2fx", a/b}')|-"
+echo "BENCH|stripped binary size (all applets)|$(kib "$sb")|busybox|$(kib "$(size_of "$tmp/busybox")")|$(awk -v a="$sb" -v b="$(size_of "$tmp/busybox")" 'BEGIN{printf "%.2fx", a/b}')|< 200 KiB|-"
+echo "BENCH|stripped binary size|$(kib "$sb")|iputils ping|$(kib "$(size_of $pg)")|$(awk -v a="$sb" -v b="$(size_of $pg)" 'BEGIN{printf "%.2fx", a/b}')|-|-"
 
 # start-up: N runs of each command per batch, batches alternate
 N=200
@@ -34,4 +35,5 @@ done
 med() { printf '%s\n' "$@" | sort -n | sed -n 4p; }
 ms=$(med "${sbt[@]}"); mp=$(med "${pgt[@]}")
 echo "start-up (median of 7 batches of $N): sockbox $applet --help ${ms} us, ping --help ${mp} us"
-echo "BENCH|start-up: $applet --help|${ms} us|iputils ping --help|${mp} us|$(awk -v a="$ms" -v b="$mp" 'BEGIN{printf "%.2fx", a/b}')|<= 1.0x"
+r=$(awk -v a="$ms" -v b="$mp" 'BEGIN{printf "%.2fx", a/b}')
+echo "BENCH|start-up: $applet --help|${ms} us|iputils ping --help|${mp} us|$r|<= 1.0x|$(spread "${sbt[*]}" "${pgt[*]}" "$r" "<= 1.0x")"

@@ -21,6 +21,7 @@
 # different cores or machines.  PIN=0 turns this off.
 # Usage: scripts/bench/udp.sh   (SOCKBOX=build/sockbox; ROUNDS=3 DUR=2)
 set -u
+. "$(dirname "$0")/lib.sh"
 SOCKBOX=${SOCKBOX:-$(cd "$(dirname "$0")/../.." && pwd)/build/sockbox}
 ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-2}
@@ -134,9 +135,18 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; els
 echo
 echo "medians: sockbox $sb msgs/s (loss $(median <"$TMP/sockbox.loss")%)," \
 	"socat $so (loss $(median <"$TMP/socat.loss")%), ncat $nc (loss $(median <"$TMP/ncat.loss")%)"
-echo "BENCH|udp echo, 64 B, 8 in flight (datagrams/s)|$sb|socat -b 64 UDP4-LISTEN PIPE|$so|$(ratio "$sb" "$so")|>= 5x"
-echo "BENCH|udp echo, 64 B, 8 in flight (datagrams/s)|$sb|ncat -u -k --exec cat|$nc|$(ratio "$sb" "$nc")|-"
+# bench WORKLOAD SB PEER PV RATIO TARGET NUM_FILE DEN_FILE: one BENCH line,
+# with the spread over the rounds of the ratio NUM/DEN
+bench() {
+	echo "BENCH|$1|$2|$3|$4|$5|$6|$(spread "$(cat "$7")" "$(cat "$8")" "$5" "$6")"
+}
+bench "udp echo, 64 B, 8 in flight (datagrams/s)" "$sb" "socat -b 64 UDP4-LISTEN PIPE" "$so" \
+	"$(ratio "$sb" "$so")" ">= 5x" "$TMP/sockbox.mps" "$TMP/socat.mps"
+bench "udp echo, 64 B, 8 in flight (datagrams/s)" "$sb" "ncat -u -k --exec cat" "$nc" \
+	"$(ratio "$sb" "$nc")" - "$TMP/sockbox.mps" "$TMP/ncat.mps"
 sbc=$(median <"$TMP/sockbox.cpu"); soc=$(median <"$TMP/socat.cpu"); ncc=$(median <"$TMP/ncat.cpu")
 echo "server CPU per datagram (median us): sockbox $sbc, socat $soc, ncat $ncc"
-echo "BENCH|udp echo server CPU per datagram (us, lower is better)|$sbc|socat -b 64 UDP4-LISTEN PIPE|$soc|$(ratio "$soc" "$sbc")|-"
-echo "BENCH|udp echo server CPU per datagram (us, lower is better)|$sbc|ncat -u -k --exec cat|$ncc|$(ratio "$ncc" "$sbc")|-"
+bench "udp echo server CPU per datagram (us, lower is better)" "$sbc" "socat -b 64 UDP4-LISTEN PIPE" "$soc" \
+	"$(ratio "$soc" "$sbc")" - "$TMP/socat.cpu" "$TMP/sockbox.cpu"
+bench "udp echo server CPU per datagram (us, lower is better)" "$sbc" "ncat -u -k --exec cat" "$ncc" \
+	"$(ratio "$ncc" "$sbc")" - "$TMP/ncat.cpu" "$TMP/sockbox.cpu"

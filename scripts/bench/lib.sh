@@ -1,0 +1,61 @@
+# shellcheck shell=bash
+# Sourced by scripts/bench/*.sh (not a benchmark itself: run skips it).
+#
+# spread NUM DEN RATIO TARGET
+#   The noise verdict for one BENCH line, printed as its 8th field.
+#   NUM, DEN: the per-round values of the ratio's numerator and denominator
+#   (whitespace-separated, in round order; usually sockbox and the peer, the
+#   other way round where the script divides peer by sockbox).  RATIO, TARGET:
+#   the line's ratio and target fields, as printed.
+#   Prints the range of the ratio over the rounds, in RATIO's format
+#   ("2.41-2.90x", "0.33-0.66"), followed by " NOISY" when that range is too
+#   wide to trust the ratio:
+#     - TARGET is ">= T", "> T", "<= T" or "< T" (an "x" after T is allowed):
+#       NOISY when the range's two ends fall on different sides of T, i.e.
+#       the conclusion against the target flips within the rounds' noise;
+#     - otherwise: NOISY when (max - min) / RATIO > NOISY_PCT percent
+#       (default 25).
+#   The range: with as many NUM as DEN values the rounds are paired (they
+#   alternate within a round, so a machine-wide slowdown hits both) and it is
+#   min..max of NUM[i] / DEN[i]; otherwise the worst case
+#   min(NUM)/max(DEN) .. max(NUM)/min(DEN).  It always includes RATIO.
+#   Prints "-" when there is nothing to judge: fewer than two rounds on both
+#   sides, a non-numeric RATIO ("-", "inf"), or a zero denominator.
+spread() {
+	awk -v num="$1" -v den="$2" -v ratio="$3" -v target="$4" -v pct="${NOISY_PCT:-25}" '
+	function lim(v, i, want_max,   k, m) {   # min or max of v[1..i]
+		m = v[1]
+		for (k = 2; k <= i; k++)
+			if (want_max ? v[k] > m : v[k] < m) m = v[k]
+		return m
+	}
+	function side(v) { return (op == ">=") ? v >= t : (op == ">") ? v > t : (op == "<=") ? v <= t : v < t }
+	BEGIN {
+		nn = split(num, a); nd = split(den, b)
+		if (ratio !~ /^[0-9]*\.?[0-9]+x?$/ || nn < 1 || nd < 1 || (nn < 2 && nd < 2)) { print "-"; exit }
+		r = ratio; sub(/x$/, "", r); r += 0
+		dec = (ratio ~ /\./) ? length(ratio) - index(ratio, ".") - (ratio ~ /x$/) : 0
+		suffix = (ratio ~ /x$/) ? "x" : ""
+		if (nn == nd) {
+			for (i = 1; i <= nn; i++) {
+				if (b[i] + 0 <= 0) { print "-"; exit }
+				q[i] = a[i] / b[i]
+			}
+			lo = lim(q, nn, 0); hi = lim(q, nn, 1)
+		} else {
+			if (lim(b, nd, 0) + 0 <= 0) { print "-"; exit }
+			lo = lim(a, nn, 0) / lim(b, nd, 1); hi = lim(a, nn, 1) / lim(b, nd, 0)
+		}
+		if (r < lo) lo = r
+		if (r > hi) hi = r
+		out = sprintf("%." dec "f-%." dec "f%s", lo, hi, suffix)
+		tg = target; gsub(/[ x]/, "", tg)
+		if (match(tg, /^(>=|<=|>|<)[0-9]*\.?[0-9]+$/)) {
+			op = tg; sub(/[0-9.]+$/, "", op)
+			t = substr(tg, length(op) + 1) + 0
+			noisy = side(lo) != side(hi)
+		} else
+			noisy = r > 0 && (hi - lo) / r * 100 > pct
+		print out (noisy ? " NOISY" : "")
+	}'
+}
