@@ -6,6 +6,7 @@
  * prints one line: PASS/FAIL/SKIP, the check's name, a short detail.
  * Children are killed and the temporary directory removed on every exit
  * path, including SIGINT/SIGTERM. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -178,6 +179,27 @@ static int read_line(int fd, char *buf, size_t size, int64_t deadline)
 	return -1;
 }
 
+/* Stop a child: SIGTERM first, so it can clean up after itself (http-get
+ * removes its -O temporary file), then SIGKILL after half a second. */
+static void stop_child(pid_t pid, int *status)
+{
+	int st = 0;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 250; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			if (status)
+				*status = st;
+			return;
+		}
+		struct timespec ts = { 0, 2000000L };
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	if (status)
+		*status = st;
+}
+
 /* Wait for pid until the deadline, killing it when the deadline passes.
  * Returns its exit status (128+signal when killed), -1 on timeout. */
 static int reap(struct selftest *t, pid_t pid, int64_t deadline)
@@ -191,8 +213,7 @@ static int reap(struct selftest *t, pid_t pid, int64_t deadline)
 			return -1;
 		if (sig_int || clock_mono_ns() > deadline) {
 			timed_out = 1;
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
+			stop_child(pid, &st);
 			break;
 		}
 		struct timespec ts = { 0, 2000000L };
@@ -623,19 +644,19 @@ static void cleanup(void)
 		return;
 	for (int i = 0; i < MAX_CHILDREN; i++)
 		if (cur->children[i] > 0) {
-			kill(cur->children[i], SIGKILL);
-			waitpid(cur->children[i], NULL, 0);
+			stop_child(cur->children[i], NULL);
 			cur->children[i] = 0;
 		}
 	if (cur->tmpdir[0]) {
-		/* only what we put there: socket files and bodies */
-		static const char *const names[] = { "stream.sock", "seqpacket.sock",
-		                                     "dgram.sock", "cl.body", "chunked.body" };
-		char p[128];
-		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-			snprintf(p, sizeof p, "%s/%s", cur->tmpdir, names[i]);
-			unlink(p);
-		}
+		/* Our private mkdtemp directory: everything in it is ours (socket
+		 * files, bodies, a child's leftover temporary file). */
+		DIR *d = opendir(cur->tmpdir);
+		struct dirent *e;
+		while (d && (e = readdir(d)) != NULL)
+			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+				unlinkat(dirfd(d), e->d_name, 0);
+		if (d)
+			closedir(d);
 		rmdir(cur->tmpdir);
 		cur->tmpdir[0] = 0;
 	}

@@ -68,5 +68,7 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
 	out=$(cd / && ip netns exec "$NS" "$SOCKBOX" selftest -W 1 2>&1); rc=$?
 	expect_eq "loopback down: exit 1" 1 "$rc"
 	grep -q '^FAIL  tcp-echo IPv4' <<<"$out" && ok "loopback down: FAIL lines" || fail "loopback down: FAIL lines" "$out"
+	# its children timed out and were stopped: still nothing left behind
+	expect_eq "loopback down: no temporary directory left" "$before" "$(leftovers)"
 fi
 done_testing
