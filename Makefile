@@ -21,7 +21,11 @@ WARN     = -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion \
 HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
-             -DSOCKBOX_VERSION='"$(VERSION)"' -Ilib -MMD -MP
+             -DSOCKBOX_VERSION='"$(VERSION)"' $(INCLUDES) -MMD -MP
+# Layers (see README, ARCHITECTURE): lib/pure (no system calls), lib/sys
+# (kernel and process glue), applets/echo (the echo family's engines and
+# front-end), applets/ (one file per applet, main.c and the applet table).
+INCLUDES = -Ilib/pure -Ilib/sys -Iapplets/echo -Iapplets
 LDHARDEN = -pie -Wl,-z,relro,-z,now
 CAP_LIBS    := $(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap)
 CAP_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libcap 2>/dev/null)
@@ -49,12 +53,12 @@ ALL_CFLAGS += -ffunction-sections -fdata-sections -fno-asynchronous-unwind-table
 LDHARDEN   += -Wl,--gc-sections
 endif
 
-LIB_SRC    := $(filter-out lib/main.c,$(wildcard lib/*.c))
-APPLET_SRC := $(wildcard applets/*.c)
+LIB_SRC    := $(wildcard lib/pure/*.c lib/sys/*.c applets/echo/*.c)
+APPLET_SRC := $(filter-out applets/main.c,$(wildcard applets/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
-MAIN_OBJ   := $(BUILD)/lib/main.o
+MAIN_OBJ   := $(BUILD)/applets/main.o
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MANPAGES   := $(wildcard man/*.1)
 
@@ -124,9 +128,9 @@ bench: all
 
 lint:
 	cppcheck --quiet --enable=warning,portability,performance --std=c11 \
-	  -D_GNU_SOURCE -Ilib --error-exitcode=1 --inline-suppr lib applets
-	clang-tidy --quiet $(LIB_SRC) lib/main.c $(APPLET_SRC) -- -std=c11 \
-	  -D_GNU_SOURCE -Ilib -DSOCKBOX_VERSION='"lint"' 2>&1 | \
+	  -D_GNU_SOURCE $(INCLUDES) --error-exitcode=1 --inline-suppr lib applets
+	clang-tidy --quiet $(LIB_SRC) applets/main.c $(APPLET_SRC) -- -std=c11 \
+	  -D_GNU_SOURCE $(INCLUDES) -DSOCKBOX_VERSION='"lint"' 2>&1 | \
 	  { ! grep -E 'error:|warning:'; }
 
 fuzz:
@@ -137,4 +141,4 @@ FORCE:
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(wildcard $(BUILD)/lib/*.d $(BUILD)/applets/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/lib/*/*.d $(BUILD)/applets/*.d $(BUILD)/applets/*/*.d $(BUILD)/tests/*.d)

@@ -8,7 +8,7 @@
  *   tcp-echo --bench [-C CONNS] [-s BYTES] [-d SECS] [--bulk] HOST PORT
  *
  * The server prints "listening on ADDR:PORT" and echoes every byte back
- * (engine: lib/echo_stream.h); the client modes are lib/echo_client.h.
+ * (engine: applets/echo/echo_stream.h); the client modes are applets/echo/echo_client.h.
  * Exit: 0 success; 1 a probe/echo failed or the server could not run;
  * 2 usage, resolve or bind errors. */
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* udp-echo: UDP echo server, and a "UDP ping" client that measures loss,
- * duplicates, reordering, RTT and jitter (lib/echo_dgram.h does the work).
+ * duplicates, reordering, RTT and jitter (applets/echo/echo_dgram.h does the work).
  *
  *   udp-echo -l [-b ADDR] [--max-size SIZE] PORT
  *   udp-echo [-46q] [-c N] [-i DUR] [-W DUR] [-s SIZE] [--json] HOST PORT

@@ -7,8 +7,8 @@
  *   uds-echo --stdin PATH  /  uds-echo --bench [-C N] [-s B] [-d S] PATH
  *
  * PATH "@name" is the Linux abstract namespace.  Socket path rules (stale
- * sockets, live servers, non-sockets) are lib/uds_path.h; the stream and
- * seqpacket engine is lib/echo_stream.h, the client lib/echo_client.h.
+ * sockets, live servers, non-sockets) are lib/sys/uds_path.h; the stream and
+ * seqpacket engine is applets/echo/echo_stream.h, the client applets/echo/echo_client.h.
  * Exit: 0 success; 1 a probe/echo failed or the server could not run;
  * 2 usage errors, the path is in use or not a socket. */
 #include <errno.h>
@@ -59,7 +59,7 @@ static int type_socktype(enum uds_type t)
 	     : t == UDS_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
 }
 
-/* Bind the server's socket path by lib/uds_path's rules, or exit 2 with
+/* Bind the server's socket path by lib/sys/uds_path's rules, or exit 2 with
  * the reason. */
 static int listen_or_die(const char *path, int socktype, int mode,
                          struct uds_path *up)
@@ -89,7 +89,7 @@ static int serve_stream(const struct echo_opts *o, enum uds_type t,
 	return rc;
 }
 
-/* --type dgram: the datagram engine (lib/echo_dgram.h) with the same path
+/* --type dgram: the datagram engine (applets/echo/echo_dgram.h) with the same path
  * rules.  Server: every datagram goes back whole to its sender; the stream
  * server's connection options do not apply.  Client: numbered probes from
  * an autobound abstract address, so the server can reply (-C is the number

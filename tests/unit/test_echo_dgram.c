@@ -1,4 +1,4 @@
-/* Unit tests for the pure parts of lib/echo_dgram: loop protection,
+/* Unit tests for the pure parts of applets/echo/echo_dgram: loop protection,
  * the server stats line. */
 #include <arpa/inet.h>
 #include <setjmp.h>
