@@ -5,8 +5,8 @@
  * sorted by name (--list prints the table as is).  Aliases (ping6) are
  * extra lines with the same prefix. */
 APPLET(http_get, "http-get", CAPS_NONE)
-APPLET(ping, "ping", CAP_NET_RAW)
-APPLET(ping, "ping6", CAP_NET_RAW)
+APPLET(ping, "ping", CAPS_AND(CAP_NET_RAW, CAP_NET_ADMIN))
+APPLET(ping, "ping6", CAPS_AND(CAP_NET_RAW, CAP_NET_ADMIN))
 APPLET(selftest, "selftest", CAPS_NONE)
 APPLET(tcp_echo, "tcp-echo", CAPS_NONE)
 APPLET(tcp_watch, "tcp-watch", CAPS_NONE)

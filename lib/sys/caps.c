@@ -35,6 +35,9 @@ static int clear_ambient(void)
  * effective or inheritable. */
 static int set_only(int keep, int effective)
 {
+	int second = keep != CAPS_NONE && keep >> 8 ? (keep >> 8) - 1 : CAPS_NONE;
+	if (keep != CAPS_NONE)
+		keep &= 0xff;
 	int have = keep != CAPS_NONE && caps_have(keep);
 	cap_t c = cap_init();
 	if (!c)
@@ -45,6 +48,8 @@ static int set_only(int keep, int effective)
 		if (effective)
 			r |= set_flag(c, CAP_EFFECTIVE, keep, CAP_SET);
 	}
+	if (second != CAPS_NONE && caps_have(second))
+		r |= set_flag(c, CAP_PERMITTED, second, CAP_SET);
 	if (r == 0)
 		r = cap_set_proc(c);
 	int e = errno;

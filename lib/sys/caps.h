@@ -11,6 +11,9 @@
 #define SB_CAPS_H
 
 #define CAPS_NONE (-1)
+/* An applet that keeps two capabilities (ping: CAP_NET_RAW, and
+ * CAP_NET_ADMIN for SO_MARK when it already has it) names both. */
+#define CAPS_AND(a, b) ((a) | (((b) + 1) << 8))
 
 int caps_restrict(int keep_cap);
 int caps_raise(int cap);

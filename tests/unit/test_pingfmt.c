@@ -17,20 +17,20 @@ static void test_header(void **st)
 {
 	char b[256];
 	(void)st;
-	pingfmt_header(b, sizeof b, 0, "127.0.0.1", "127.0.0.1", NULL, NULL, 56);
+	pingfmt_header(b, sizeof b, 0, "127.0.0.1", "127.0.0.1", NULL, NULL, 56, 0, 0);
 	assert_string_equal(b, "PING 127.0.0.1 (127.0.0.1) 56(84) bytes of data.\n");
-	pingfmt_header(b, sizeof b, 0, "localhost", "127.0.0.1", NULL, NULL, 8);
+	pingfmt_header(b, sizeof b, 0, "localhost", "127.0.0.1", NULL, NULL, 8, 0, 0);
 	assert_string_equal(b, "PING localhost (127.0.0.1) 8(36) bytes of data.\n");
-	pingfmt_header(b, sizeof b, 0, "127.0.0.1", "127.0.0.1", "127.0.0.1", "lo", 56);
+	pingfmt_header(b, sizeof b, 0, "127.0.0.1", "127.0.0.1", "127.0.0.1", "lo", 56, 0, 0);
 	assert_string_equal(b, "PING 127.0.0.1 (127.0.0.1) from 127.0.0.1 lo: 56(84) bytes of data.\n");
-	pingfmt_header(b, sizeof b, 0, "127.0.0.1", "127.0.0.1", "127.0.0.1", NULL, 56);
+	pingfmt_header(b, sizeof b, 0, "127.0.0.1", "127.0.0.1", "127.0.0.1", NULL, 56, 0, 0);
 	assert_string_equal(b, "PING 127.0.0.1 (127.0.0.1) from 127.0.0.1 : 56(84) bytes of data.\n");
-	pingfmt_header(b, sizeof b, 1, "::1", "::1", NULL, NULL, 56);
+	pingfmt_header(b, sizeof b, 1, "::1", "::1", NULL, NULL, 56, 0, 0);
 	assert_string_equal(b, "PING ::1(::1) 56 data bytes\n");
-	pingfmt_header(b, sizeof b, 1, "::1", "::1", "::1", "lo", 56);
+	pingfmt_header(b, sizeof b, 1, "::1", "::1", "::1", "lo", 56, 0, 0);
 	assert_string_equal(b, "PING ::1(::1) from ::1 lo: 56 data bytes\n");
 	/* truncation: snprintf semantics */
-	int n = pingfmt_header(b, 10, 1, "::1", "::1", NULL, NULL, 56);
+	int n = pingfmt_header(b, 10, 1, "::1", "::1", NULL, NULL, 56, 0, 0);
 	assert_int_equal(n, (int)strlen("PING ::1(::1) 56 data bytes\n"));
 	assert_string_equal(b, "PING ::1(");
 }
