@@ -36,9 +36,13 @@ diff_case() {
 		while [ "$1" != -- ]; do pre+=("$1"); shift; done; shift
 	fi
 	for try in 1 2; do
+		[ -n "${BEFORE:-}" ] && eval "$BEFORE"
 		a=$(T "${pre[@]}" "$REF" "$@" 2>&1); ra=$?
+		[ -n "${BEFORE:-}" ] && eval "$BEFORE"
 		b=$(T "${pre[@]}" "$OURS" "$@" 2>&1); rb=$?
 		a=$(mask <<<"$a"); b=$(mask <<<"$b")
+		# replies from several hosts (broadcast) arrive in any order
+		if [ -n "${SORTED:-}" ]; then a=$(sort <<<"$a"); b=$(sort <<<"$b"); fi
 		[ "$a" = "$b" ] && [ "$ra" = "$rb" ] && break
 	done
 	if [ "$a" = "$b" ] && [ "$ra" = "$rb" ]; then ok "$desc: ping $* (exit $rb)"
@@ -93,6 +97,161 @@ AS_U=(setpriv --reuid "$U" --regid "$U" --clear-groups --inh-caps=-all)
 for args in "${BAD[@]:0:12}" "-N help ::1" ""; do diff_case "user, bad" "${AS_U[@]}" -- $args; done
 for args in "${GOOD[@]}" "${USER_ONLY[@]}"; do diff_case "user" "${AS_U[@]}" -- $args; done
 REF=$IPUTILS OURS=$PING
+
+# ---- namespaces: C -- R -- S, the far link at MTU 1400 ---------------------
+C=sbdc$$ R=sbdr$$ S=sbds$$ L=sbdl$$ B0=sbdb0$$ B1=sbdb1$$ B2=sbdb2$$ W=sbdw$$
+for n in "$C" "$R" "$S" "$L" "$B0" "$B1" "$B2" "$W"; do
+	ip netns add "$n" || skip_all "cannot create network namespaces"
+	at_exit "ip netns del $n"; ip -n "$n" link set lo up
+done
+ip link add dc$$ netns "$C" type veth peer name dcr$$ netns "$R"
+ip link add ds$$ netns "$S" type veth peer name dsr$$ netns "$R"
+ip -n "$C" addr add 198.18.11.2/24 dev dc$$; ip -n "$C" link set dc$$ up
+ip -n "$R" addr add 198.18.11.1/24 dev dcr$$; ip -n "$R" link set dcr$$ up
+ip -n "$R" addr add 198.18.12.1/24 dev dsr$$; ip -n "$R" link set dsr$$ mtu 1400 up
+ip -n "$S" addr add 198.18.12.2/24 dev ds$$; ip -n "$S" link set ds$$ mtu 1400 up
+ip -n "$C" addr add 2001:2:0:11::2/64 dev dc$$ nodad
+ip -n "$R" addr add 2001:2:0:11::1/64 dev dcr$$ nodad
+ip -n "$R" addr add 2001:2:0:12::1/64 dev dsr$$ nodad
+ip -n "$S" addr add 2001:2:0:12::2/64 dev ds$$ nodad
+ip -n "$S" route add default via 198.18.12.1
+ip -n "$S" -6 route add default via 2001:2:0:12::1
+ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 \
+	net.ipv6.conf.all.forwarding=1 net.ipv6.icmp.ratelimit=0
+NSC=(ip netns exec "$C")
+
+# no route yet: iputils' early exit
+diff_case "no route" "${NSC[@]}" -- -c 1 198.18.12.2
+diff_case "no route, v6" "${NSC[@]}" -- -c 1 2001:2:0:12::2
+out=$(T "${NSC[@]}" "$PING" --json -c 1 198.18.12.2 2>/dev/null); rc=$?
+expect_eq "--json: an error line at set-up" \
+	'{"type":"error","code":"connect","message":"connect: Network is unreachable","exit":2} 2' "$out $rc"
+
+ip -n "$C" route add default via 198.18.11.1
+ip -n "$C" -6 route add default via 2001:2:0:11::1
+wait_until 100 "${NSC[@]}" "$IPUTILS" -c 1 -W 0.2 198.18.12.2 || fail "topology reachable"
+wait_until 100 "${NSC[@]}" "$IPUTILS" -c 1 -W 0.2 2001:2:0:12::2 || fail "topology reachable (v6)"
+
+# path MTU: each run starts with nothing learnt
+BEFORE="ip -n $C route flush cache; ip -n $C -6 route flush cache"
+diff_case "pmtu" "${NSC[@]}" -- -n -c 1 -W 1 -M do -s 1472 198.18.12.2
+diff_case "pmtu" "${NSC[@]}" -- -n -c 2 -i 0.2 -W 1 -M do -s 1472 198.18.12.2
+diff_case "pmtu" "${NSC[@]}" -- -n -c 2 -i 0.2 -W 1 -M do -s 1372 198.18.12.2
+diff_case "pmtu" "${NSC[@]}" -- -n -c 2 -i 0.2 -W 1 -M want -s 1472 198.18.12.2
+diff_case "pmtu" "${NSC[@]}" -- -n -c 2 -i 0.2 -W 1 -M dont -s 1472 198.18.12.2
+diff_case "pmtu v6" "${NSC[@]}" -- -n -c 2 -i 0.2 -W 1 -M do -s 1452 2001:2:0:12::2
+diff_case "pmtu v6" "${NSC[@]}" -- -n -c 1 -W 1 -M do -s 1352 2001:2:0:12::2
+eval "$BEFORE"
+out=$(T "${NSC[@]}" "$PING" -n -c 2 -i 0.2 -W 1 -M probe -s 1472 198.18.12.2 2>&1); rc=$?
+if [ "$rc" = 1 ] && [ "$(grep -c '^From 198.18.11.1 icmp_seq=[12] Frag needed and DF set (mtu = 1400)$' <<<"$out")" = 2 ]; then
+	ok "-M probe (sockbox only): every probe reports Frag needed, exit 1"
+else fail "-M probe (sockbox only): every probe reports Frag needed, exit 1" "rc=$rc $out"; fi
+eval "$BEFORE"
+out=$(T "${NSC[@]}" "$PING" -n -c 2 -i 0.2 -W 1 -M want -s 1472 198.18.12.2 2>&1); rc=$?
+grep -q '^1480 bytes from 198.18.12.2: icmp_seq=2' <<<"$out" && ok "-M want: fragments once the MTU is known" ||
+	fail "-M want: fragments once the MTU is known" "rc=$rc $out"
+BEFORE=
+
+# -R and -T through the router
+for args in "-R -c 2 -i 0.2" "-T tsonly -c 1" "-T tsandaddr -c 2 -i 0.2" "-R -c 1 -s 16" "-c 2 -i 0.2 -t 1"; do
+	diff_case "routed" "${NSC[@]}" -- -n $args 198.18.12.2
+done
+diff_case "routed v6" "${NSC[@]}" -- -n -c 2 -i 0.2 -Q 0x28 2001:2:0:12::2
+
+# -Q on the wire: the first echo request's TOS / traffic class, read with
+# a packet socket in the server's namespace
+tos_seen() {
+	local fifo=$TEST_TMP/tos.$RANDOM pid line fd
+	mkfifo "$fifo"
+	T ip netns exec "$S" python3 -c '
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(3))
+s.settimeout(5)
+print("ready", flush=True)
+while True:
+    d = s.recv(65535)
+    if d[0] >> 4 == 4 and d[9] == 1 and d[(d[0] & 15) * 4] == 8:
+        print(hex(d[1]), flush=True); break
+    if d[0] >> 4 == 6 and d[6] == 58 and d[40] == 128:
+        print(hex(((d[0] & 15) << 4) | (d[1] >> 4)), flush=True); break
+' >"$fifo" &
+	pid=$!
+	exec {fd}<"$fifo"
+	IFS= read -r -t 10 -u "$fd" line
+	T "${NSC[@]}" "$PING" -n -c 1 "$@" >/dev/null 2>&1
+	IFS= read -r -t 10 -u "$fd" line; exec {fd}<&-
+	wait "$pid"
+	echo "$line"
+}
+expect_eq "-Q 0x10: TOS 0x10 on the wire" 0x10 "$(tos_seen -Q 0x10 198.18.12.2)"
+expect_eq "-Q 184: TOS 0xb8 on the wire" 0xb8 "$(tos_seen -Q 184 198.18.12.2)"
+expect_eq "-Q 0x28 (v6): traffic class 0x28 on the wire" 0x28 "$(tos_seen -Q 0x28 2001:2:0:12::2)"
+
+# -m: an nftables rule in the client counts the echo requests with that mark
+printf '%s\n' 'table inet sbmark {' ' chain out {' '  type filter hook output priority 0;' \
+	'  meta mark 0x2a icmp type echo-request counter' ' }' '}' | "${NSC[@]}" nft -f -
+T "${NSC[@]}" "$PING" -n -c 3 -i 0.2 -m 42 198.18.12.2 >/dev/null 2>&1
+n=$("${NSC[@]}" nft list table inet sbmark | sed -nE 's/.*counter packets ([0-9]+).*/\1/p')
+expect_eq "-m 42: three marked echo requests counted by nftables" 3 "$n"
+
+# ---- broadcast: a bridge, the pinger and two responders -----------------
+ip -n "$L" link add br0 type bridge; ip -n "$L" link set br0 up
+i=0
+for n in "$B0" "$B1" "$B2"; do
+	ip link add bp$i$$ netns "$L" type veth peer name be$i$$ netns "$n"
+	ip -n "$L" link set bp$i$$ master br0 up
+	ip -n "$n" addr add 198.18.20.$((i + 1))/24 brd 198.18.20.255 dev be$i$$
+	ip -n "$n" link set be$i$$ up
+	i=$((i + 1))
+done
+for n in "$B1" "$B2"; do ip netns exec "$n" sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0; done
+NSB=(ip netns exec "$B0")
+wait_until 100 "${NSB[@]}" "$IPUTILS" -c 1 -W 0.2 198.18.20.2 || fail "bridge reachable"
+wait_until 100 "${NSB[@]}" "$IPUTILS" -c 1 -W 0.2 198.18.20.3 || fail "bridge reachable"
+diff_case "broadcast refused" "${NSB[@]}" -- -c 1 198.18.20.255
+SORTED=1
+diff_case "broadcast" "${NSB[@]}" -- -n -b -c 2 -i 0.3 198.18.20.255
+diff_case "broadcast -v" "${NSB[@]}" -- -n -v -b -c 1 198.18.20.255
+SORTED=
+out=$(T "${NSB[@]}" "$PING" -n -b -c 2 -i 0.3 198.18.20.255 2>&1)
+if grep -q '^64 bytes from 198.18.20.2: icmp_seq=1 ' <<<"$out" && grep -q '^64 bytes from 198.18.20.3: icmp_seq=1 ' <<<"$out" &&
+   grep -qE '^2 packets transmitted, 2 received, \+[12] duplicates' <<<"$out"; then
+	ok "broadcast: both responders, duplicates counted"
+else fail "broadcast: both responders, duplicates counted" "$out"; fi
+REF=$TEST_TMP/ref/ping OURS=$TEST_TMP/ours/ping
+diff_case "broadcast as user" "${NSB[@]}" "${AS_U[@]}" -- -n -b -c 1 -i 0.5 198.18.20.255
+diff_case "broadcast as user" "${NSB[@]}" "${AS_U[@]}" -- -n -b -c 1 -M dont 198.18.20.255
+REF=$IPUTILS OURS=$PING
+
+# ---- --until-reply: a name that resolves after 2 s, a route after 4 s ----
+ip link add dw$$ netns "$W" type veth peer name dwr$$ netns "$R"
+ip -n "$W" addr add 198.18.13.2/24 dev dw$$; ip -n "$W" link set dw$$ up
+ip -n "$R" addr add 198.18.13.1/24 dev dwr$$; ip -n "$R" link set dwr$$ up
+printf '127.0.0.1 localhost\n' >"$TEST_TMP/hosts"
+# the only resolver is a closed port on the namespace's own loopback
+printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$TEST_TMP/resolv.conf"
+chmod 644 "$TEST_TMP/hosts" "$TEST_TMP/resolv.conf"
+ip netns exec "$W" unshare -m sh -c "mount --bind '$TEST_TMP/hosts' /etc/hosts &&
+	mount --bind '$TEST_TMP/resolv.conf' /etc/resolv.conf &&
+	exec '$PING' --until-reply -w 20 -i 0.2 sbdbhost" >"$TEST_TMP/until.out" 2>"$TEST_TMP/until.err" &
+upid=$!
+sleep 2   # the delay is what is being tested: nothing to synchronise on
+printf '198.18.12.2 sbdbhost\n' >>"$TEST_TMP/hosts"
+sleep 2
+ip -n "$W" route add default via 198.18.13.1
+routed=$(date +%s%N)
+wait "$upid"; rc=$?
+ms=$(( ($(date +%s%N) - routed) / 1000000 ))
+if [ "$rc" = 0 ] && [ "$ms" -lt 1000 ] && grep -q ' 1 received' "$TEST_TMP/until.out"; then
+	ok "--until-reply: exit 0 ${ms} ms after the route appeared"
+else fail "--until-reply: exit 0 within 1 s of the route" "rc=$rc ${ms}ms $(cat "$TEST_TMP/until.out" "$TEST_TMP/until.err")"; fi
+err=$(cat "$TEST_TMP/until.err")
+if [ "$(wc -l <<<"$err")" = 2 ] && grep -q '^ping: sbdbhost: ' <<<"$err" &&
+   grep -q '^ping: connect: Network is unreachable$' <<<"$err"; then
+	ok "--until-reply: one stderr line per distinct error"
+else fail "--until-reply: one stderr line per distinct error" "$err"; fi
+out=$(T ip netns exec "$W" "$PING" --until-reply -w 1 -i 0.2 198.18.99.1 2>&1); rc=$?
+expect_eq "--until-reply: -w ends the wait, exit 1" 1 "$rc"
 
 out=$(T "$PING" -V); rc=$?
 [ "$rc" = 0 ] && grep -q '^ping from sockbox .*iputils 20221126' <<<"$out" &&
