@@ -25,6 +25,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,7 @@ struct ping {
 	long send_errors;           /* sendto() failures (JSON "errors") */
 	struct pingfmt_rr rr;       /* -R: the last route, "(same route)" */
 	char warn_late[320];
+	int json_early;             /* --json seen before parsing */
 	uint16_t ident;
 	int timing;
 	uid_t uid;
@@ -546,7 +548,10 @@ static void local_error(struct ping *p, const struct sock_extended_err *e)
 	else
 		snprintf(text, sizeof text, "local error: %s", strerror((int)e->ee_errno));
 	if (p->o.json) {
-		json_send_error(p, (uint16_t)p->seq.transmitted, NULL, NULL, text);
+		uint16_t seq = (uint16_t)p->seq.transmitted;
+		json_send_error(p, seq, NULL, NULL, text);
+		if (p->sent_at)
+			p->sent_at[seq] = -1;   /* failed, not timed out */
 		return;
 	}
 	out_flush(p);
@@ -689,6 +694,8 @@ static void send_probe(struct ping *p)
 		int e = errno;
 		if (read_errqueue(p) == 0) {
 			p->send_errors++;
+			if (p->sent_at)
+				p->sent_at[seq] = -1;
 			if (p->o.json) {
 				char text[96];
 				snprintf(text, sizeof text, "sendmsg: %s", strerror(e));
@@ -933,55 +940,99 @@ static int finish(struct ping *p)
 
 /* ---- option values, checked as iputils checks them ------------------------ */
 
+/* A bad option value: iputils' line and status; with --json anywhere on
+ * the command line, an error object first. */
+__attribute__((noreturn, format(printf, 3, 0)))
+static void bad_vvalue(struct ping *p, int status, const char *fmt, va_list ap)
+{
+	char msg[ERR_MAX];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (p->json_early) {
+		struct json j;
+		json_begin(&j);
+		json_str(&j, "type", "error");
+		json_str(&j, "code", "usage");
+		json_str(&j, "message", msg);
+		json_int(&j, "exit", status);
+		json_end(&j, stdout);
+		fflush(stdout);
+	}
+	die(status, "%s", msg);
+}
+
+__attribute__((noreturn, format(printf, 3, 4)))
+static void bad_value(struct ping *p, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	bad_vvalue(p, status, fmt, ap);
+}
+
+/* The same with ": strerror(errno)" appended. */
+__attribute__((noreturn, format(printf, 3, 4)))
+static void bad_value_sys(struct ping *p, int status, const char *fmt, ...)
+{
+	char msg[ERR_MAX];
+	int e = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	bad_value(p, status, "%s: %s", msg, strerror(e));
+}
+
 /* iputils' strtol_or_err(): exit 1 "invalid argument: 'X'[: strerror]" or
  * "invalid argument: 'X': out of range: MIN <= value <= MAX". */
-static long arg_long(const char *s, long min, long max)
+static long arg_long(struct ping *p, const char *s, long min, long max)
 {
 	char *end = NULL;
 	long v;
 
 	errno = 0;
 	if (!*s)
-		die(1, "invalid argument: '%s'", s);
+		bad_value(p, 1, "invalid argument: '%s'", s);
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end) {
 		if (errno)
-			die_sys(1, "invalid argument: '%s'", s);
-		die(1, "invalid argument: '%s'", s);
+			bad_value_sys(p, 1, "invalid argument: '%s'", s);
+		bad_value(p, 1, "invalid argument: '%s'", s);
 	}
 	if (v < min || v > max)
-		die(1, "invalid argument: '%s': out of range: %ld <= value <= %ld", s, min, max);
+		bad_value(p, 1, "invalid argument: '%s': out of range: %ld <= value <= %ld", s, min, max);
 	return v;
 }
 
-static unsigned long arg_ulong(const char *s, unsigned long min, unsigned long max)
+static unsigned long arg_ulong(struct ping *p, const char *s, unsigned long min, unsigned long max)
 {
 	char *end = NULL;
 	unsigned long v;
 
 	errno = 0;
 	if (!*s)
-		die(1, "invalid argument: '%s'", s);
+		bad_value(p, 1, "invalid argument: '%s'", s);
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end) {
 		if (errno)
-			die_sys(1, "invalid argument: '%s'", s);
-		die(1, "invalid argument: '%s'", s);
+			bad_value_sys(p, 1, "invalid argument: '%s'", s);
+		bad_value(p, 1, "invalid argument: '%s'", s);
 	}
 	if (v < min || v > max)
-		die(1, "invalid argument: '%s': out of range: %lu <= value <= %lu", s, min, max);
+		bad_value(p, 1, "invalid argument: '%s': out of range: %lu <= value <= %lu", s, min, max);
 	return v;
 }
 
 /* iputils' ping_strtod(): trailing garbage is a two-line warning, a value
  * that is not finite exits 2 "WHAT: X: strerror". */
-static double arg_double(const char *s, const char *what)
+static double arg_double(struct ping *p, const char *s, const char *what)
 {
 	char *end = NULL;
 	double v;
 
 	if (!*s)
-		die(2, "%s: %s", what, s);
+		bad_value(p, 2, "%s: %s", what, s);
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end) {
@@ -990,7 +1041,7 @@ static double arg_double(const char *s, const char *what)
 	}
 	if (!isfinite(v)) {
 		errno = ERANGE;
-		die_sys(2, "%s: %s", what, s);
+		bad_value_sys(p, 2, "%s: %s", what, s);
 	}
 	return v;
 }
@@ -1058,6 +1109,9 @@ static void parse_args(struct ping *p, int argc, char **argv)
 	sc->ts = PINGSOCK_TS_NONE;
 	sc->ident = -1;
 	p->uid = getuid();
+	for (int k = 1; k < argc && strcmp(argv[k], "--"); k++)
+		if (!strcmp(argv[k], "--json"))
+			p->json_early = 1;
 	if (applet_name[strlen(applet_name) - 1] == '6')
 		o->family = AF_INET6;
 	opt_init(&st);
@@ -1068,18 +1122,18 @@ static void parse_args(struct ping *p, int argc, char **argv)
 		case 'A': o->adaptive = 1; break;
 		case 'b': sc->broadcast = 1; break;
 		case 'B': sc->strict_source = 1; break;
-		case 'c': o->count = arg_long(st.arg, 1, LONG_MAX); break;
+		case 'c': o->count = arg_long(p, st.arg, 1, LONG_MAX); break;
 		case 'C': sc->connect_sk = 1; break;
 		case 'd': sc->debug = 1; break;
 		case 'D': o->stamp = 1; break;
-		case 'e': sc->ident = (int)arg_ulong(st.arg, 0, 65535); break;
+		case 'e': sc->ident = (int)arg_ulong(p, st.arg, 0, 65535); break;
 		case 'f': o->flood = 1; o->numeric = 1; break;
 		case 'F': {
 			unsigned long v = (unsigned long)arg_hexdec(st.arg, &end);
 			if (*end)
-				die(2, "bad value for flowinfo: %s", st.arg);
+				bad_value(p, 2, "bad value for flowinfo: %s", st.arg);
 			if (v & ~0xffffful)
-				die(2, "flow value is greater than 20 bits: %s", st.arg);
+				bad_value(p, 2, "flow value is greater than 20 bits: %s", st.arg);
 			sc->flowlabel = (uint32_t)v;
 			sc->flow_set = 1;
 			break;
@@ -1088,9 +1142,9 @@ static void parse_args(struct ping *p, int argc, char **argv)
 			opt_usage(stderr, &ping_help);
 			exit(2);
 		case 'i': {
-			double v = arg_double(st.arg, "bad timing interval");
+			double v = arg_double(p, st.arg, "bad timing interval");
 			if (v > (double)INT_MAX / 1000)
-				die(2, "bad timing interval: %s", st.arg);
+				bad_value(p, 2, "bad timing interval: %s", st.arg);
 			long ms = (long)(int)(v * 1000);
 			o->interval_ns = (ms < 0 ? 0 : ms) * NS_PER_MSEC;
 			o->interval_set = 1;
@@ -1098,13 +1152,13 @@ static void parse_args(struct ping *p, int argc, char **argv)
 		}
 		case 'I': o->iface = st.arg; break;
 		case 'l':
-			o->preload = (int)arg_long(st.arg, 1, 65536);
+			o->preload = (int)arg_long(p, st.arg, 1, 65536);
 			if (p->uid && o->preload > 3)
-				die(2, "cannot set preload to value greater than 3: %d", o->preload);
+				bad_value(p, 2, "cannot set preload to value greater than 3: %d", o->preload);
 			break;
 		case 'L': sc->noloop = 1; break;
 		case 'm':
-			sc->mark = (unsigned)arg_ulong(st.arg, 0, UINT_MAX);
+			sc->mark = (unsigned)arg_ulong(p, st.arg, 0, UINT_MAX);
 			sc->mark_set = 1;
 			break;
 		case 'M':
@@ -1117,7 +1171,7 @@ static void parse_args(struct ping *p, int argc, char **argv)
 			else if (!strcmp(st.arg, "probe"))
 				sc->pmtudisc = IP_PMTUDISC_PROBE;
 			else
-				die(2, "invalid -M argument: %s", st.arg);
+				bad_value(p, 2, "invalid -M argument: %s", st.arg);
 			break;
 		case 'n': o->numeric = 1; break;
 		case 'N': ni_option(st.arg); ni = 1; break;
@@ -1125,30 +1179,30 @@ static void parse_args(struct ping *p, int argc, char **argv)
 		case 'p':
 			o->patlen = icmp_pattern_parse(st.arg, o->pattern);
 			if (o->patlen < 0)
-				die(2, "patterns must be specified as hex digits: %s", st.arg);
+				bad_value(p, 2, "patterns must be specified as hex digits: %s", st.arg);
 			break;
 		case 'q': o->quiet = 1; break;
 		case 'Q': {
 			long v = arg_hexdec(st.arg, &end);
 			if (*end)
-				die(2, "bad TOS value: %s", st.arg);
+				bad_value(p, 2, "bad TOS value: %s", st.arg);
 			if (v > 255)
-				die(2, "the decimal value of TOS bits must be in range 0-255: %ld", v);
+				bad_value(p, 2, "the decimal value of TOS bits must be in range 0-255: %ld", v);
 			sc->tos = (int)v;
 			break;
 		}
 		case 'r': sc->dontroute = 1; break;
 		case 'R':
 			if (sc->ts != PINGSOCK_TS_NONE)
-				die(2, "only one of -T or -R may be used");
+				bad_value(p, 2, "only one of -T or -R may be used");
 			sc->rroute = 1;
 			break;
-		case 's': o->datalen = (size_t)arg_long(st.arg, 0, INT_MAX); break;
-		case 'S': sc->sndbuf = (int)arg_long(st.arg, 1, INT_MAX); break;
-		case 't': o->ttl = (int)arg_long(st.arg, 0, 255); break;
+		case 's': o->datalen = (size_t)arg_long(p, st.arg, 0, INT_MAX); break;
+		case 'S': sc->sndbuf = (int)arg_long(p, st.arg, 1, INT_MAX); break;
+		case 't': o->ttl = (int)arg_long(p, st.arg, 0, 255); break;
 		case 'T':
 			if (sc->rroute)
-				die(2, "only one of -T or -R may be used");
+				bad_value(p, 2, "only one of -T or -R may be used");
 			if (!strcmp(st.arg, "tsonly"))
 				sc->ts = PINGSOCK_TS_TSONLY;
 			else if (!strcmp(st.arg, "tsandaddr"))
@@ -1156,25 +1210,25 @@ static void parse_args(struct ping *p, int argc, char **argv)
 			else if (!strcmp(st.arg, "tsprespec"))
 				sc->ts = PINGSOCK_TS_PRESPEC;
 			else
-				die(2, "invalid timestamp type: %s", st.arg);
+				bad_value(p, 2, "invalid timestamp type: %s", st.arg);
 			break;
 		case 'U': break;  /* rtts are always user-to-user here */
 		case 'v': o->verbose = 1; break;
 		case 'V': ping_version(); break;
 		case 'w':
-			o->deadline_ns = (int64_t)arg_long(st.arg, 0, INT_MAX) * NS_PER_SEC;
+			o->deadline_ns = (int64_t)arg_long(p, st.arg, 0, INT_MAX) * NS_PER_SEC;
 			break;
 		case 'W': {
-			double v = arg_double(st.arg, "bad linger time");
+			double v = arg_double(p, st.arg, "bad linger time");
 			if (v < 0 || v > (double)INT_MAX / 1000)
-				die(2, "bad linger time: %s", st.arg);
+				bad_value(p, 2, "bad linger time: %s", st.arg);
 			o->linger_ns = (int64_t)(int)(v * 1000) * NS_PER_MSEC;
 			break;
 		}
 		case '4':
 		case '6':
 			if (o->family != AF_UNSPEC && o->family != (c == '4' ? AF_INET : AF_INET6))
-				die(2, "only one -4 or -6 option may be specified");
+				bad_value(p, 2, "only one -4 or -6 option may be specified");
 			o->family = c == '4' ? AF_INET : AF_INET6;
 			break;
 		case OPT_JSON_: o->json = 1; break;
@@ -1194,10 +1248,8 @@ static void parse_args(struct ping *p, int argc, char **argv)
 		default: usage_error("invalid option");
 		}
 	}
-	if (st.ind >= argc) {
-		errno = EDESTADDRREQ;
-		die_sys(1, "usage error");
-	}
+	if (st.ind >= argc)
+		bad_value(p, 1, "usage error: %s", strerror(EDESTADDRREQ));
 	if (st.ind + 1 < argc)
 		usage_error("only one destination may be given (iputils' source routes are not supported)");
 	o->target = argv[st.ind];
@@ -1319,7 +1371,7 @@ static void parse_iface(struct ping *p)
 			sc->device = a + (pct - buf) + 1;
 		}
 		if (inet_pton(AF_INET6, buf, &s6->sin6_addr) <= 0)
-			setup_die(p, "usage", 2, "invalid source address");
+			bad_value(p, 2, "invalid source address: %s", a);
 		s6->sin6_family = AF_INET6;
 		sc->strict_source = 1;
 	} else {

@@ -253,6 +253,49 @@ else fail "--until-reply: one stderr line per distinct error" "$err"; fi
 out=$(T ip netns exec "$W" "$PING" --until-reply -w 1 -i 0.2 198.18.99.1 2>&1); rc=$?
 expect_eq "--until-reply: -w ends the wait, exit 1" 1 "$rc"
 
+# ---- --json: the shared schema (issue 16) ---------------------------------
+json_check() { # json_check DESC PYTHON-ASSERTIONS CMD...: lines parsed as L
+	local desc=$1 code=$2; shift 2
+	local out
+	out=$("$@" 2>/dev/null)
+	if python3 -c '
+import json, sys
+L = [json.loads(l) for l in sys.stdin.read().splitlines()]
+assert all("type" in o for o in L), "type missing"
+S = [o for o in L if o["type"] == "summary"]
+if S:
+    s = S[-1]
+    for k in ("transmitted", "received", "duplicates", "errors", "loss_pct", "rtt_min_ms",
+              "rtt_avg_ms", "rtt_max_ms", "rtt_mdev_ms", "time_ms", "exit"):
+        assert k in s, k
+    assert L[0] == {**L[0], "type": "start", "schema": 1, "applet": "ping"}, L[0]
+'"$code" <<<"$out" 2>"$TEST_TMP/json.err"; then ok "--json: $desc"
+	else fail "--json: $desc" "$out
+$(cat "$TEST_TMP/json.err")"; fi
+}
+json_check "replies, rtt numbers" '
+assert s["received"] == 2 and s["exit"] == 0 and s["rtt_avg_ms"] is not None' T "$PING" --json -c 2 -i 0.2 127.0.0.1
+json_check "zero replies: rtt null, exit 1" '
+assert s["received"] == 0 and s["rtt_min_ms"] is None and s["exit"] == 1
+assert [o["type"] for o in L] == ["start", "timeout", "summary"]' T "${NSC[@]}" "$PING" --json -n -c 1 -W 0.3 198.18.12.3
+json_check "a local send error: cause, counted in errors" '
+E = [o for o in L if o["type"] == "send_error"]
+assert len(E) == 1 and E[0]["cause"] == "local error: message too long, mtu=65535", E
+assert s["errors"] == 1 and s["exit"] == 1 and not [o for o in L if o["type"] == "timeout"]' T "$PING" --json -c 1 -W 0.3 -s 65508 127.0.0.1
+json_check "ICMP errors: cause and type, counted" '
+E = [o for o in L if o["type"] == "send_error"]
+assert len(E) == 2 and E[0]["cause"] == "Time to live exceeded" and E[0]["icmp_type"] == 11, E
+assert s["errors"] == 2' T "${NSC[@]}" "$PING" --json -n -c 2 -i 0.2 -t 1 198.18.12.2
+json_check "unknown host: an error line" '
+assert L == [{"type": "error", "code": "resolve", "message": L[0]["message"], "exit": 2}], L
+assert L[0]["message"].startswith("no-such-host.invalid: ")' offline timeout 15 "$PING" --json -c 1 no-such-host.invalid
+json_check "bad value: an error line, iputils status" '
+assert L == [{"type": "error", "code": "usage", "exit": 1,
+  "message": "invalid argument: \x270\x27: out of range: 1 <= value <= 9223372036854775807"}], L' T "$PING" --json -c 0 127.0.0.1
+json_check "--until-reply deadline: an error line, exit 1" '
+assert L[-1]["type"] == "error" and L[-1]["code"] == "timeout" and L[-1]["exit"] == 1, L' \
+	offline timeout 15 "$PING" --json --until-reply -w 1 -i 0.2 no-such-host.invalid
+
 out=$(T "$PING" -V); rc=$?
 [ "$rc" = 0 ] && grep -q '^ping from sockbox .*iputils 20221126' <<<"$out" &&
 	ok "-V names sockbox and the iputils release" || fail "-V names sockbox and the iputils release" "$out"
