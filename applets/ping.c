@@ -138,40 +138,40 @@ struct ping_opts {
 
 struct ping {
 	struct ping_opts o;
-	int fd, raw, v6;
-	enum icmp_form form;
 	struct sockaddr_storage dst;
+	struct sockaddr_storage cache_sa;
+	struct pingsock ps;
+	struct pingseq seq;
+	struct rtt_stats st;
+	struct pingfmt_rr rr;       /* -R: the last route, "(same route)" */
+	const char *dev;
+	int64_t t0;                 /* when ping started (--until-reply's -w) */
+	int64_t start_ns, last_send_ns, next_send_ns;
+	int64_t *sent_at;           /* --json: send time per sequence, -1 answered */
+	uint64_t tmo_done;          /* --json: probes checked for timeout */
+	long received, dups, corrupted, errors;
+	long send_errors;           /* sendto() failures (JSON "errors") */
+	size_t olen;
+	uint8_t *tx;                /* ICMP header + datalen */
+	enum icmp_form form;
 	socklen_t dstlen;
+	uid_t uid;
+	int fd, raw, v6;
+	int have_src;
+	int ni, multicast, optlen;
+	int last_send_errno;        /* --until-reply: say each error once */
+	int json_early;             /* --json seen before parsing */
+	int timing;
+	int ewma8;
+	int cache_ok;
+	uint16_t ident;
 	char host[NI_MAXHOST];      /* as in "PING host" and the statistics */
 	char dst_num[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
 	char dst_disp[NI_MAXHOST + 128];
 	char src_num[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-	int have_src;
-	const char *dev;
-	struct pingsock ps;
-	int ni, multicast, optlen;
-	int64_t t0;                 /* when ping started (--until-reply's -w) */
-	int last_send_errno;        /* --until-reply: say each error once */
-	long send_errors;           /* sendto() failures (JSON "errors") */
-	struct pingfmt_rr rr;       /* -R: the last route, "(same route)" */
 	char warn_late[320];
-	int json_early;             /* --json seen before parsing */
-	uint16_t ident;
-	int timing;
-	uid_t uid;
-	struct pingseq seq;
-	struct rtt_stats st;
-	long received, dups, corrupted, errors;
-	int ewma8;
-	int64_t start_ns, last_send_ns, next_send_ns;
-	int64_t *sent_at;           /* --json: send time per sequence, -1 answered */
-	uint64_t tmo_done;          /* --json: probes checked for timeout */
-	struct sockaddr_storage cache_sa;
 	char cache_disp[NI_MAXHOST + 128];
-	int cache_ok;
-	size_t olen;
 	char out[OUT_CAP];
-	uint8_t *tx;                /* ICMP header + datalen */
 	uint8_t rx[RX_CAP];
 };
 
@@ -942,12 +942,9 @@ static int finish(struct ping *p)
 
 /* A bad option value: iputils' line and status; with --json anywhere on
  * the command line, an error object first. */
-__attribute__((noreturn, format(printf, 3, 0)))
-static void bad_vvalue(struct ping *p, int status, const char *fmt, va_list ap)
+__attribute__((noreturn))
+static void bad_msg(struct ping *p, int status, const char *msg)
 {
-	char msg[ERR_MAX];
-
-	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (p->json_early) {
 		struct json j;
 		json_begin(&j);
@@ -964,10 +961,13 @@ static void bad_vvalue(struct ping *p, int status, const char *fmt, va_list ap)
 __attribute__((noreturn, format(printf, 3, 4)))
 static void bad_value(struct ping *p, int status, const char *fmt, ...)
 {
+	char msg[ERR_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	bad_vvalue(p, status, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	bad_msg(p, status, msg);
 }
 
 /* The same with ": strerror(errno)" appended. */
@@ -975,13 +975,16 @@ __attribute__((noreturn, format(printf, 3, 4)))
 static void bad_value_sys(struct ping *p, int status, const char *fmt, ...)
 {
 	char msg[ERR_MAX];
+	size_t n;
 	int e = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	bad_value(p, status, "%s: %s", msg, strerror(e));
+	n = strlen(msg);
+	snprintf(msg + n, sizeof msg - n, ": %s", strerror(e));
+	bad_msg(p, status, msg);
 }
 
 /* iputils' strtol_or_err(): exit 1 "invalid argument: 'X'[: strerror]" or
@@ -1332,9 +1335,7 @@ static int resolve(struct ping *p, struct pingsock_err *e)
 	 * target as given, IPv4 the canonical name. */
 	if ((!p->v6 && inet_aton(t, &a4) == 1) || strchr(t, ':'))
 		p->o.numeric = 1;
-	if (p->o.numeric && !p->v6 && inet_aton(t, &a4) == 1)
-		snprintf(p->host, sizeof p->host, "%s", t);
-	else if (p->v6)
+	if (p->v6 || inet_aton(t, &a4) == 1)
 		snprintf(p->host, sizeof p->host, "%s", t);
 	else
 		snprintf(p->host, sizeof p->host, "%s", ai->ai_canonname ? ai->ai_canonname : t);
@@ -1411,7 +1412,7 @@ static void setup_target(struct ping *p)
 		r = resolve(p, &e);
 		if (r == 0 && p->ni && p->v6)
 			setup_die(p, "setup", 2, "-N: ICMPv6 node information queries are not supported");
-		if (r == 0 && !p->v6 && p->o.datalen > MAX_DATALEN_ANY)
+		if (r == 0 && p->o.datalen > MAX_DATALEN_ANY)
 			setup_die(p, "usage", 1, "packet size too large");
 		if (r == 0 && !opened) {
 			sc->v6 = p->v6;

@@ -58,7 +58,8 @@ BAD=( # usage errors and bad values
 	"-M foo 127.0.0.1" "-Q 256 127.0.0.1" "-Q 0x100 127.0.0.1" "-Q zz 127.0.0.1"
 	"-T foo 127.0.0.1" "-F 0x100000 ::1" "-F zz ::1" "-p xyz 127.0.0.1"
 	"-4 -6 127.0.0.1" "-R -T tsonly 127.0.0.1" "-T tsonly -R 127.0.0.1" "-N foo ::1"
-	"-N help ::1" "-4 ::1" "-6 127.0.0.1" "-t 0 127.0.0.1" ""
+	"-N help ::1" "-4 ::1" "-6 127.0.0.1" "-t 0 127.0.0.1" "" "-c 1 -I sbnodev0 127.0.0.1"
+	"-c 1 -I 198.18.77.1 127.0.0.1" "-c 1 -I ::zz ::1" "-c 1 -i -1 -W 0.2 127.0.0.1" "-c 1 -w -1 127.0.0.1"
 )
 GOOD=( # every option alone and common combinations (replies on loopback)
 	"-c 1 127.0.0.1" "-c 1 ::1" "-c 1 localhost" "-c 1 -4 localhost" "-c 1 -6 localhost"
