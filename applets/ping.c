@@ -1468,7 +1468,7 @@ static void setup_socket(struct ping *p)
 	sc->ttl = p->o.ttl;
 	sc->datalen = p->o.datalen;
 	sc->preload = p->o.preload;
-	if (sc->broadcast || (!p->v6 && IN_MULTICAST(ntohl(((struct sockaddr_in *)&p->dst)->sin_addr.s_addr))) ||
+	if ((sc->broadcast && !p->v6) || (!p->v6 && IN_MULTICAST(ntohl(((struct sockaddr_in *)&p->dst)->sin_addr.s_addr))) ||
 	    (p->v6 && IN6_IS_ADDR_MULTICAST(&((struct sockaddr_in6 *)&p->dst)->sin6_addr))) {
 		p->multicast = 1;
 		if (p->uid) {
