@@ -48,6 +48,9 @@
 #include "sig.h"
 #include "stats.h"
 
+/* Set-up, errors and the end run once or rarely: optimised for size,
+ * kept apart from the loop. */
+#define SETUP __attribute__((cold))
 #define MIN_USER_INTERVAL_NS (2 * NS_PER_MSEC) /* iputils' MINUSERINTERVAL */
 #define FLOOD_WAIT_NS (10 * NS_PER_MSEC)        /* iputils' MININTERVAL */
 #define MAX_DATALEN_ANY (1 << 20)  /* larger -s is refused (iputils: any int) */
@@ -269,7 +272,7 @@ static void fill_totals(const struct ping *p, struct pingfmt_totals *t)
 
 /* ---- JSON events ----------------------------------------------------- */
 
-static void json_timeout(struct ping *p, uint16_t seq)
+SETUP static void json_timeout(struct ping *p, uint16_t seq)
 {
 	struct json j;
 
@@ -281,7 +284,7 @@ static void json_timeout(struct ping *p, uint16_t seq)
 
 /* Report probes unanswered for longer than -W (default 10 s); at the end
  * (final) every probe still unanswered. */
-static void json_check_timeouts(struct ping *p, int64_t now, int final)
+SETUP static void json_check_timeouts(struct ping *p, int64_t now, int final)
 {
 	int64_t wait = p->o.linger_ns;
 
@@ -352,7 +355,7 @@ static size_t reply_opts(const struct ping *p, struct msghdr *msg, size_t n,
 /* Addresses in -R/-T blocks, named as reply sources are. */
 static const char *opt_addr_name(void *ctx, uint32_t addr);
 
-static void json_reply(struct ping *p, const struct pingfmt_reply *r)
+SETUP static void json_reply(struct ping *p, const struct pingfmt_reply *r)
 {
 	struct json j;
 
@@ -507,7 +510,7 @@ static int handle_packet(struct ping *p, size_t n, struct msghdr *msg,
 
 /* A probe that failed: an ICMP error about it (from, icmp type/code) or
  * a local error (from null).  "cause" is the text ping prints. */
-static void json_send_error(struct ping *p, uint16_t seq, const char *from,
+SETUP static void json_send_error(struct ping *p, uint16_t seq, const char *from,
                             const struct sock_extended_err *e, const char *cause)
 {
 	struct json j;
@@ -530,7 +533,7 @@ static void json_send_error(struct ping *p, uint16_t seq, const char *from,
 	json_end(&j, stdout);
 }
 
-static void local_error(struct ping *p, const struct sock_extended_err *e)
+SETUP static void local_error(struct ping *p, const struct sock_extended_err *e)
 {
 	char text[96];
 
@@ -559,7 +562,7 @@ static void local_error(struct ping *p, const struct sock_extended_err *e)
 }
 
 /* Drain the error queue (IP_RECVERR).  Returns the number of entries. */
-static int read_errqueue(struct ping *p)
+SETUP static int read_errqueue(struct ping *p)
 {
 	int got = 0;
 
@@ -753,7 +756,7 @@ static void schedule_next(struct ping *p, int64_t now)
 
 /* ---- the loop ----------------------------------------------------------- */
 
-static void print_status(struct ping *p)
+SETUP static void print_status(struct ping *p)
 {
 	struct pingfmt_totals t;
 	char line[256];
@@ -868,7 +871,7 @@ static void run(struct ping *p)
 
 /* ---- the end -------------------------------------------------------------- */
 
-static int finish(struct ping *p)
+SETUP static int finish(struct ping *p)
 {
 	struct pingfmt_totals t;
 	char breach[160] = "";
@@ -909,16 +912,15 @@ static int finish(struct ping *p)
 		json_int(&j, "errors", t.errors + p->send_errors);
 		json_double(&j, "loss_pct", t.transmitted ? pingfmt_loss(t.transmitted, t.received) : 0.0, 3);
 		json_double(&j, "time_ms", (double)t.elapsed_us / 1000.0, 3);
-		if (t.received && t.timing) {
-			json_double(&j, "rtt_min_ms", (double)t.min_us / 1000.0, 3);
-			json_double(&j, "rtt_avg_ms", (double)t.avg_us / 1000.0, 3);
-			json_double(&j, "rtt_max_ms", (double)t.max_us / 1000.0, 3);
-			json_double(&j, "rtt_mdev_ms", (double)t.mdev_us / 1000.0, 3);
-		} else {
-			json_null(&j, "rtt_min_ms");
-			json_null(&j, "rtt_avg_ms");
-			json_null(&j, "rtt_max_ms");
-			json_null(&j, "rtt_mdev_ms");
+		static const char *const rtt_keys[] = {
+			"rtt_min_ms", "rtt_avg_ms", "rtt_max_ms", "rtt_mdev_ms",
+		};
+		const int64_t rtt_us[] = { t.min_us, t.avg_us, t.max_us, t.mdev_us };
+		for (size_t k = 0; k < 4; k++) {
+			if (t.received && t.timing)
+				json_double(&j, rtt_keys[k], (double)rtt_us[k] / 1000.0, 3);
+			else
+				json_null(&j, rtt_keys[k]);
 		}
 		if (breach[0])
 			json_str(&j, "breach", breach);
@@ -940,16 +942,16 @@ static int finish(struct ping *p)
 
 /* ---- option values, checked as iputils checks them ------------------------ */
 
-/* A bad option value: iputils' line and status; with --json anywhere on
- * the command line, an error object first. */
+/* A set-up failure: iputils' line on stderr and, with --json, an error
+ * object first; then exit with iputils' status. */
 __attribute__((noreturn))
-static void bad_msg(struct ping *p, int status, const char *msg)
+SETUP static void setup_die(struct ping *p, const char *code, int status, const char *msg)
 {
-	if (p->json_early) {
+	if (p->o.json) {
 		struct json j;
 		json_begin(&j);
 		json_str(&j, "type", "error");
-		json_str(&j, "code", "usage");
+		json_str(&j, "code", code);
 		json_str(&j, "message", msg);
 		json_int(&j, "exit", status);
 		json_end(&j, stdout);
@@ -958,38 +960,30 @@ static void bad_msg(struct ping *p, int status, const char *msg)
 	die(status, "%s", msg);
 }
 
-__attribute__((noreturn, format(printf, 3, 4)))
-static void bad_value(struct ping *p, int status, const char *fmt, ...)
+/* A bad option value: iputils' line and status; with --json anywhere on
+ * the command line, an error object first. */
+__attribute__((noreturn))
+SETUP static void bad_msg(struct ping *p, int status, const char *msg)
 {
-	char msg[ERR_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	bad_msg(p, status, msg);
+	p->o.json = p->json_early;
+	setup_die(p, "usage", status, msg);
 }
 
-/* The same with ": strerror(errno)" appended. */
 __attribute__((noreturn, format(printf, 3, 4)))
-static void bad_value_sys(struct ping *p, int status, const char *fmt, ...)
+SETUP static void bad_value(struct ping *p, int status, const char *fmt, ...)
 {
 	char msg[ERR_MAX];
-	size_t n;
-	int e = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	n = strlen(msg);
-	snprintf(msg + n, sizeof msg - n, ": %s", strerror(e));
 	bad_msg(p, status, msg);
 }
 
 /* iputils' strtol_or_err(): exit 1 "invalid argument: 'X'[: strerror]" or
  * "invalid argument: 'X': out of range: MIN <= value <= MAX". */
-static long arg_long(struct ping *p, const char *s, long min, long max)
+SETUP static long arg_long(struct ping *p, const char *s, long min, long max)
 {
 	char *end = NULL;
 	long v;
@@ -1000,7 +994,7 @@ static long arg_long(struct ping *p, const char *s, long min, long max)
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end) {
 		if (errno)
-			bad_value_sys(p, 1, "invalid argument: '%s'", s);
+			bad_value(p, 1, "invalid argument: '%s': %s", s, strerror(errno));
 		bad_value(p, 1, "invalid argument: '%s'", s);
 	}
 	if (v < min || v > max)
@@ -1008,7 +1002,7 @@ static long arg_long(struct ping *p, const char *s, long min, long max)
 	return v;
 }
 
-static unsigned long arg_ulong(struct ping *p, const char *s, unsigned long min, unsigned long max)
+SETUP static unsigned long arg_ulong(struct ping *p, const char *s, unsigned long min, unsigned long max)
 {
 	char *end = NULL;
 	unsigned long v;
@@ -1019,7 +1013,7 @@ static unsigned long arg_ulong(struct ping *p, const char *s, unsigned long min,
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end) {
 		if (errno)
-			bad_value_sys(p, 1, "invalid argument: '%s'", s);
+			bad_value(p, 1, "invalid argument: '%s': %s", s, strerror(errno));
 		bad_value(p, 1, "invalid argument: '%s'", s);
 	}
 	if (v < min || v > max)
@@ -1029,7 +1023,7 @@ static unsigned long arg_ulong(struct ping *p, const char *s, unsigned long min,
 
 /* iputils' ping_strtod(): trailing garbage is a two-line warning, a value
  * that is not finite exits 2 "WHAT: X: strerror". */
-static double arg_double(struct ping *p, const char *s, const char *what)
+SETUP static double arg_double(struct ping *p, const char *s, const char *what)
 {
 	char *end = NULL;
 	double v;
@@ -1043,14 +1037,13 @@ static double arg_double(struct ping *p, const char *s, const char *what)
 		err_msg("this will become fatal error in the future");
 	}
 	if (!isfinite(v)) {
-		errno = ERANGE;
-		bad_value_sys(p, 2, "%s: %s", what, s);
+		bad_value(p, 2, "%s: %s: %s", what, s, strerror(ERANGE));
 	}
 	return v;
 }
 
 /* -Q and -F: decimal, or hex after 0x. */
-static long arg_hexdec(const char *s, char **end)
+SETUP static long arg_hexdec(const char *s, char **end)
 {
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		return (long)(int)strtol(s + 2, end, 16);
@@ -1064,7 +1057,7 @@ static const char *const ni_queries[] = {
 
 /* -N: iputils' argument check and help; the query itself is refused
  * later for IPv6 targets (see the man page). */
-static void ni_option(const char *a)
+SETUP static void ni_option(const char *a)
 {
 	static const char help[] =
 		"ping -6 -N <nodeinfo opt>\nHelp:\n  help\nQuery:\n  name\n  ipv6\n"
@@ -1089,13 +1082,13 @@ static void ni_option(const char *a)
 	exit(2);
 }
 
-static void ping_version(void)
+SETUP static void ping_version(void)
 {
 	printf("ping from sockbox %s (iputils 20221126 compatible)\n", SOCKBOX_VERSION);
 	exit(0);
 }
 
-static void parse_args(struct ping *p, int argc, char **argv)
+SETUP static void parse_args(struct ping *p, int argc, char **argv)
 {
 	struct ping_opts *o = &p->o;
 	struct pingsock_cfg *sc = &o->sc;
@@ -1263,27 +1256,9 @@ static void parse_args(struct ping *p, int argc, char **argv)
 		o->quiet = 0;
 }
 
-/* A set-up failure: iputils' line on stderr and, with --json, an error
- * object first; then exit with iputils' status. */
-__attribute__((noreturn))
-static void setup_die(struct ping *p, const char *code, int status, const char *msg)
-{
-	if (p->o.json) {
-		struct json j;
-		json_begin(&j);
-		json_str(&j, "type", "error");
-		json_str(&j, "code", code);
-		json_str(&j, "message", msg);
-		json_int(&j, "exit", status);
-		json_end(&j, stdout);
-		fflush(stdout);
-	}
-	die(status, "%s", msg);
-}
-
 /* Warnings pingsock collected: "WARNING: ..." lines, iputils' prefix
  * except for the one iputils prints bare (marked \001). */
-static void print_warnings(const char *w)
+SETUP static void print_warnings(const char *w)
 {
 	while (*w) {
 		const char *nl = strchr(w, '\n');
@@ -1298,7 +1273,7 @@ static void print_warnings(const char *w)
 }
 
 /* getaddrinfo() as iputils calls it; 0, or the gai error in e. */
-static int resolve(struct ping *p, struct pingsock_err *e)
+SETUP static int resolve(struct ping *p, struct pingsock_err *e)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	const char *t = p->o.target;
@@ -1355,7 +1330,7 @@ static int resolve(struct ping *p, struct pingsock_err *e)
 
 /* -I: an IPv4/IPv6 address is a source to bind (iputils: "%dev" after an
  * IPv6 address names a device); anything else names a device. */
-static void parse_iface(struct ping *p)
+SETUP static void parse_iface(struct ping *p)
 {
 	struct pingsock_cfg *sc = &p->o.sc;
 	const char *a = p->o.iface;
@@ -1386,7 +1361,7 @@ static void parse_iface(struct ping *p)
 	}
 }
 
-static int retryable(const struct pingsock_err *e)
+SETUP static int retryable(const struct pingsock_err *e)
 {
 	if (!strcmp(e->code, "resolve"))
 		return 1;
@@ -1398,7 +1373,7 @@ static int retryable(const struct pingsock_err *e)
 /* Resolve, open the socket, find the source.  With --until-reply a name
  * that does not resolve yet or a network not reachable yet is tried again
  * every interval until -w ends it; each distinct error is said once. */
-static void setup_target(struct ping *p)
+SETUP static void setup_target(struct ping *p)
 {
 	struct pingsock_cfg *sc = &p->o.sc;
 	char last[sizeof ((struct pingsock_err *)0)->msg] = "";
@@ -1459,7 +1434,7 @@ static void setup_target(struct ping *p)
 }
 
 /* Everything iputils checks and sets once the target is known. */
-static void setup_socket(struct ping *p)
+SETUP static void setup_socket(struct ping *p)
 {
 	struct pingsock_cfg *sc = &p->o.sc;
 	struct pingsock_err e;
@@ -1507,7 +1482,7 @@ static void setup_socket(struct ping *p)
 }
 
 /* iputils' checks done after the header (its setup()). */
-static void check_interval(struct ping *p)
+SETUP static void check_interval(struct ping *p)
 {
 	if (p->uid && p->o.interval_ns < MIN_USER_INTERVAL_NS)
 		setup_die(p, "permission", 2, "cannot flood; minimal interval allowed for user is 2ms");
@@ -1520,7 +1495,7 @@ static void check_interval(struct ping *p)
 }
 
 /* -v: the lines iputils prints about its sockets and the name. */
-static void verbose_setup(struct ping *p)
+SETUP static void verbose_setup(struct ping *p)
 {
 	const char *type = p->raw ? "SOCK_RAW" : "SOCK_DGRAM";
 	int fam = p->o.family;
@@ -1538,7 +1513,7 @@ static void verbose_setup(struct ping *p)
 	out_str(p, "'\n");
 }
 
-static void print_header(struct ping *p)
+SETUP static void print_header(struct ping *p)
 {
 	if (p->o.json) {
 		struct json j;

@@ -113,13 +113,13 @@ int pingfmt_reply(char *buf, size_t n, const struct pingfmt_reply *r)
 	return o.len;
 }
 
-static uint32_t be32(const uint8_t *p)
+__attribute__((cold)) static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* One address slot: "\t0.0.0.0" or "\t" + name(addr). */
-static void put_slot(struct out *o, const uint8_t *p,
+__attribute__((cold)) static void put_slot(struct out *o, const uint8_t *p,
                      const char *(*name)(void *, uint32_t), void *ctx)
 {
 	uint32_t a;
@@ -131,7 +131,7 @@ static void put_slot(struct out *o, const uint8_t *p,
 		put(o, "\t%s", name(ctx, a));
 }
 
-static void put_rr(struct out *o, const uint8_t *opt, size_t olen,
+__attribute__((cold)) static void put_rr(struct out *o, const uint8_t *opt, size_t olen,
                    struct pingfmt_rr *rr, int flood,
                    const char *(*name)(void *, uint32_t), void *ctx)
 {
@@ -157,7 +157,7 @@ static void put_rr(struct out *o, const uint8_t *opt, size_t olen,
 	}
 }
 
-static void put_ts(struct out *o, const uint8_t *opt, size_t olen,
+__attribute__((cold)) static void put_ts(struct out *o, const uint8_t *opt, size_t olen,
                    const char *(*name)(void *, uint32_t), void *ctx)
 {
 	int len = opt[1], ptr = olen > 2 ? opt[2] : 0;
@@ -204,7 +204,7 @@ static void put_ts(struct out *o, const uint8_t *opt, size_t olen,
 		put(o, "Unrecorded hops: %d\n", flags >> 4);
 }
 
-int pingfmt_ipopts(char *buf, size_t n, const uint8_t *opts, size_t olen,
+__attribute__((cold)) int pingfmt_ipopts(char *buf, size_t n, const uint8_t *opts, size_t olen,
                    struct pingfmt_rr *rr, int flood,
                    const char *(*name)(void *ctx, uint32_t addr), void *ctx)
 {

@@ -17,6 +17,9 @@
 #include "caps.h"
 #include "pingsock.h"
 
+/* Everything here runs once, before the first probe: optimise for size. */
+#define COLD __attribute__((cold))
+
 #ifndef IPV6_FLOWLABEL_MGR
 #define IPV6_FLOWLABEL_MGR 32
 #endif
@@ -25,7 +28,7 @@
 #endif
 
 __attribute__((format(printf, 5, 6)))
-static int fail(struct pingsock_err *e, int code, int errnum, const char *kind,
+COLD static int fail(struct pingsock_err *e, int code, int errnum, const char *kind,
                 const char *fmt, ...)
 {
 	va_list ap;
@@ -44,7 +47,7 @@ static int fail(struct pingsock_err *e, int code, int errnum, const char *kind,
 }
 
 __attribute__((format(printf, 3, 4)))
-static void warn(struct pingsock_err *e, int errnum, const char *fmt, ...)
+COLD static void warn(struct pingsock_err *e, int errnum, const char *fmt, ...)
 {
 	size_t n = strlen(e->warn);
 	va_list ap;
@@ -64,12 +67,12 @@ static void warn(struct pingsock_err *e, int errnum, const char *fmt, ...)
 	}
 }
 
-static int setint(int fd, int level, int name, int v)
+COLD static int setint(int fd, int level, int name, int v)
 {
 	return setsockopt(fd, level, name, &v, sizeof v);
 }
 
-static void read_group_range(char *buf, size_t n)
+COLD static void read_group_range(char *buf, size_t n)
 {
 	FILE *f = fopen("/proc/sys/net/ipv4/ping_group_range", "re");
 	size_t k = 0;
@@ -86,7 +89,7 @@ static void read_group_range(char *buf, size_t n)
 }
 
 /* Neither socket type: say what was tried and how to fix it. */
-static int explain_no_socket(struct pingsock_err *e, int raw_tried, int raw_err,
+COLD static int explain_no_socket(struct pingsock_err *e, int raw_tried, int raw_err,
                              int dgram_err)
 {
 	char range[64], self[PATH_MAX], raw_part[128];
@@ -109,7 +112,7 @@ static int explain_no_socket(struct pingsock_err *e, int raw_tried, int raw_err,
 	            raw_part, strerror(dgram_err), self[0] ? self : "sockbox");
 }
 
-int pingsock_open(struct pingsock *s, const struct pingsock_cfg *c,
+COLD int pingsock_open(struct pingsock *s, const struct pingsock_cfg *c,
                   struct pingsock_err *e)
 {
 	int fam = c->v6 ? AF_INET6 : AF_INET;
@@ -135,7 +138,7 @@ int pingsock_open(struct pingsock *s, const struct pingsock_cfg *c,
 	return 0;
 }
 
-static int bind_device(const struct pingsock_cfg *c, int fd)
+COLD static int bind_device(const struct pingsock_cfg *c, int fd)
 {
 	int raw = caps_have(CAP_NET_RAW), r;
 
@@ -149,7 +152,7 @@ static int bind_device(const struct pingsock_cfg *c, int fd)
 }
 
 /* SO_MARK needs CAP_NET_ADMIN; as iputils, a refusal is a warning. */
-static void set_mark(const struct pingsock_cfg *c, int fd, struct pingsock_err *e)
+COLD static void set_mark(const struct pingsock_cfg *c, int fd, struct pingsock_err *e)
 {
 	int admin = caps_have(CAP_NET_ADMIN), r;
 
@@ -164,14 +167,14 @@ static void set_mark(const struct pingsock_cfg *c, int fd, struct pingsock_err *
 		warn(e, r, "WARNING: failed to set mark: %u", c->mark);
 }
 
-static int is_multicast(const struct sockaddr_storage *a)
+COLD static int is_multicast(const struct sockaddr_storage *a)
 {
 	if (a->ss_family == AF_INET6)
 		return IN6_IS_ADDR_MULTICAST(&((const struct sockaddr_in6 *)a)->sin6_addr);
 	return IN_MULTICAST(ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr));
 }
 
-int pingsock_source(struct pingsock *s, struct pingsock_cfg *c,
+COLD int pingsock_source(struct pingsock *s, struct pingsock_cfg *c,
                     struct pingsock_err *e)
 {
 	int fam = c->v6 ? AF_INET6 : AF_INET;
@@ -263,7 +266,7 @@ int pingsock_source(struct pingsock *s, struct pingsock_cfg *c,
 	return 0;
 }
 
-size_t pingsock_ipopts(uint8_t buf[40], int rroute, enum pingsock_ts ts)
+COLD size_t pingsock_ipopts(uint8_t buf[40], int rroute, enum pingsock_ts ts)
 {
 	memset(buf, 0, 40);
 	if (rroute) {
@@ -288,7 +291,7 @@ size_t pingsock_ipopts(uint8_t buf[40], int rroute, enum pingsock_ts ts)
 
 /* A raw socket gets every echo reply on the host: let the kernel drop
  * the ones with another identifier (other pings) before they are queued. */
-static void attach_ident_filter(struct pingsock *s, int v6, struct pingsock_err *e)
+COLD static void attach_ident_filter(struct pingsock *s, int v6, struct pingsock_err *e)
 {
 	uint16_t id = s->ident;
 	struct sock_filter f[] = {
@@ -311,7 +314,7 @@ static void attach_ident_filter(struct pingsock *s, int v6, struct pingsock_err 
 		warn(e, errno, "WARNING: failed to install socket filter");
 }
 
-static int configure_v4(struct pingsock *s, struct pingsock_cfg *c, struct pingsock_err *e)
+COLD static int configure_v4(struct pingsock *s, struct pingsock_cfg *c, struct pingsock_err *e)
 {
 	uint8_t opts[40];
 	size_t olen;
@@ -342,7 +345,7 @@ static int configure_v4(struct pingsock *s, struct pingsock_cfg *c, struct pings
 	return 0;
 }
 
-static int configure_v6(struct pingsock *s, struct pingsock_cfg *c, struct pingsock_err *e)
+COLD static int configure_v6(struct pingsock *s, struct pingsock_cfg *c, struct pingsock_err *e)
 {
 	if (setint(s->fd, SOL_IPV6, IPV6_RECVERR, 1) < 0)
 		return fail(e, 2, errno, "setup", "IPV6_RECVERR");
@@ -385,7 +388,7 @@ static int configure_v6(struct pingsock *s, struct pingsock_cfg *c, struct pings
 	return 0;
 }
 
-int pingsock_configure(struct pingsock *s, struct pingsock_cfg *c,
+COLD int pingsock_configure(struct pingsock *s, struct pingsock_cfg *c,
                        struct pingsock_err *e)
 {
 	int hold;
