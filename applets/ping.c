@@ -469,6 +469,22 @@ static const char *opt_addr_name(void *ctx, uint32_t addr)
 	return display(p, (struct sockaddr *)&sin, sizeof sin);
 }
 
+/* A redirect or source quench about one of our probes (raw IPv4 only: it
+ * is not an error, nothing is counted): "From GW: icmp_seq=N TEXT". */
+SETUP static void print_advice(struct ping *p, const struct icmp_msg *m,
+                               const struct sockaddr_storage *from, socklen_t fromlen)
+{
+	char text[128], who[NI_MAXHOST + 130], line[NI_MAXHOST + 300];
+
+	if (p->o.quiet || p->o.flood || p->o.json)
+		return;
+	icmp_error_text(0, m->type, m->code, m->info, text, sizeof text);
+	/* iputils' line for these has a colon after the address */
+	snprintf(who, sizeof who, "%s:", display(p, (const struct sockaddr *)from, fromlen));
+	out_line(p, line, pingfmt_error(line, sizeof line, wall_stamp(p), who, m->seq, text),
+	         sizeof line);
+}
+
 /* One packet from the socket.  Returns 1 when it was one of ours. */
 static int handle_packet(struct ping *p, size_t n, struct msghdr *msg,
                          const struct sockaddr_storage *from, int64_t now)
@@ -500,9 +516,12 @@ static int handle_packet(struct ping *p, size_t n, struct msghdr *msg,
 		int dst_ok = p->v6
 			? !memcmp(&m.orig_dst6, &((struct sockaddr_in6 *)&p->dst)->sin6_addr, 16)
 			: m.orig_dst4.s_addr == ((struct sockaddr_in *)&p->dst)->sin_addr.s_addr;
-		if (dst_ok && (!p->raw || m.id == p->ident) &&
-		    m.type != ICMP4_REDIRECT && !(m.type == ICMP4_SOURCEQUENCH && !p->v6))
+		int ours = dst_ok && (!p->raw || m.id == p->ident);
+		int advice = !p->v6 && (m.type == ICMP4_REDIRECT || m.type == ICMP4_SOURCEQUENCH);
+		if (ours && !advice)
 			pingseq_ack(&p->seq, m.seq);
+		else if (ours)
+			print_advice(p, &m, from, msg->msg_namelen);
 		return 0;
 	}
 	return 0;

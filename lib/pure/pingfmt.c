@@ -229,17 +229,7 @@ __attribute__((cold)) int pingfmt_ipopts(char *buf, size_t n, const uint8_t *opt
 			put_rr(&o, opts, l, rr, flood, name, ctx);
 		else if (opts[0] == 68)
 			put_ts(&o, opts, l, name, ctx);
-		else if (opts[0] == 131 || opts[0] == 137) {
-			int j = opts[2];
-			const uint8_t *cp = opts + 3;
-			put(&o, "\n%cSRR: ", opts[0] == 137 ? 'S' : 'L');
-			while (j > 4 && cp + 4 <= opts + l) {
-				put_slot(&o, cp, name, ctx);
-				cp += 4;
-				j -= 4;
-				put(&o, "\n");
-			}
-		} else
+		else    /* source routes are never sent, so never echoed */
 			put(&o, "\nunknown option %x", opts[0]);
 		opts += l;
 		olen -= l;

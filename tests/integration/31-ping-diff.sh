@@ -224,6 +224,18 @@ diff_case "broadcast as user" "${NSB[@]}" "${AS_U[@]}" -- -n -b -c 1 -i 0.5 198.
 diff_case "broadcast as user" "${NSB[@]}" "${AS_U[@]}" -- -n -b -c 1 -M dont 198.18.20.255
 REF=$IPUTILS OURS=$PING
 
+# a redirect on the same LAN: B0 routes 198.18.21.0/24 via B1, which
+# forwards to B2 on the same link and tells B0 so (iputils prints it)
+ip -n "$B2" addr add 198.18.21.1/32 dev lo
+ip -n "$B1" route add 198.18.21.0/24 via 198.18.20.3
+ip -n "$B0" route add 198.18.21.0/24 via 198.18.20.2
+ip netns exec "$B1" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=1
+# (the router sends fewer redirects the more it sent: few runs, ours first)
+out=$(T "${NSB[@]}" "$PING" -n -c 1 198.18.21.1 2>&1)
+grep -q '^From 198.18.20.2: icmp_seq=1 Redirect Host(New nexthop: 198.18.20.3)$' <<<"$out" &&
+	ok "redirect: iputils' advice line" || fail "redirect: iputils' advice line" "$out"
+diff_case "redirect" "${NSB[@]}" -- -n -c 1 198.18.21.1
+
 # ---- --until-reply: a name that resolves after 2 s, a route after 4 s ----
 ip link add dw$$ netns "$W" type veth peer name dwr$$ netns "$R"
 ip -n "$W" addr add 198.18.13.2/24 dev dw$$; ip -n "$W" link set dw$$ up
