@@ -2,17 +2,18 @@
  *
  * Usage: ping [OPTIONS] HOST      (ping6 ... implies -6)
  *
- * Output lines, statistics and exit codes follow iputils byte for byte
- * (lib/pingfmt.c); --json, --max-loss, --max-rtt and --until-reply are
- * additions for scripts.  Sockets: SOCK_RAW when CAP_NET_RAW is held
- * (root, or the binary has cap_net_raw+p), else the unprivileged ICMP
- * datagram socket (net.ipv4.ping_group_range), else exit 2 explaining
- * both.  CAP_NET_RAW is effective only around socket creation and
- * SO_BINDTODEVICE; every capability is dropped before the first probe.
+ * Every iputils option, with its value checks, messages and exit codes
+ * (checked here, before anything else); output lines and statistics byte
+ * for byte (lib/pure/pingfmt.c); --json, --max-loss, --max-rtt and
+ * --until-reply are additions for scripts.  The socket set-up (raw or
+ * datagram socket, route probe, every socket option, the privileged
+ * calls) is lib/sys/pingsock.c; this file resolves, calls it, drops every
+ * capability, then runs the send/receive loop and prints.
  *
- * Exit status: 0 a reply arrived (with -w: COUNT replies arrived when -c
- * was given); 1 no reply (or a --max-loss/--max-rtt threshold breached);
- * 2 usage or setup error. */
+ * Exit status (iputils'): 0 a reply arrived (with -w: COUNT replies when
+ * -c was given); 1 no reply, a number out of range, no destination (or a
+ * --max-loss/--max-rtt threshold breached); 2 other usage or set-up
+ * errors. */
 #include <net/if.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -435,9 +436,9 @@ static void on_reply(struct ping *p, const struct icmp_msg *m, int ttl,
 	/* iputils: no "(DUP!)" for broadcast and multicast unless -v */
 	if (r.dup && p->multicast && !p->o.verbose && !p->o.json)
 		r.dup = 0;
-	if (p->o.verbose && p->raw) {
-		r.has_ident = 1;
-		r.ident = p->ident;
+	if (p->o.verbose && (p->raw || p->o.sc.ident >= 0)) {
+		r.has_ident = 1;    /* iputils: whenever the identifier is known */
+		r.ident = p->raw ? p->ident : (unsigned)p->o.sc.ident;
 	}
 	char tail[2048] = "";
 	size_t tl = 0;
@@ -1462,8 +1463,7 @@ SETUP static void setup_socket(struct ping *p)
 	sc->ttl = p->o.ttl;
 	sc->datalen = p->o.datalen;
 	sc->preload = p->o.preload;
-	if ((sc->broadcast && !p->v6) || (!p->v6 && IN_MULTICAST(ntohl(((struct sockaddr_in *)&p->dst)->sin_addr.s_addr))) ||
-	    (p->v6 && IN6_IS_ADDR_MULTICAST(&((struct sockaddr_in6 *)&p->dst)->sin6_addr))) {
+	if ((sc->broadcast && !p->v6) || pingsock_multicast(&p->dst)) {
 		p->multicast = 1;
 		if (p->uid) {
 			const char *kind = p->v6 ? "multicast" : "broadcast";
@@ -1525,11 +1525,9 @@ SETUP static void verbose_setup(struct ping *p)
 	err_msg("sock4.fd: %d (socktype: %s), sock6.fd: %d (socktype: %s), hints.ai_family: %s\n",
 	        fd4, fd4 < 0 ? "0" : type, fd6, fd6 < 0 ? "0" : type,
 	        fam == AF_INET ? "AF_INET" : fam == AF_INET6 ? "AF_INET6" : "AF_UNSPEC");
-	out_str(p, "ai->ai_family: ");
-	out_str(p, p->v6 ? "AF_INET6" : "AF_INET");
-	out_str(p, ", ai->ai_canonname: '");
-	out_str(p, p->v6 ? p->o.target : p->host);
-	out_str(p, "'\n");
+	printf("ai->ai_family: AF_INET%s, ai->ai_canonname: '%s'\n", p->v6 ? "6" : "",
+	       p->v6 ? p->o.target : p->host);
+	fflush(stdout);
 }
 
 SETUP static void print_header(struct ping *p)

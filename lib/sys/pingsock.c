@@ -46,26 +46,25 @@ COLD static int fail(struct pingsock_err *e, int code, int errnum, const char *k
 	return -1;
 }
 
+/* Append "text[: strerror]\n" to a warning buffer (w[0..sizeof e->warn)). */
 __attribute__((format(printf, 3, 4)))
-COLD static void warn(struct pingsock_err *e, int errnum, const char *fmt, ...)
+COLD static void warn_to(char *w, int errnum, const char *fmt, ...)
 {
-	size_t n = strlen(e->warn);
+	const size_t cap = sizeof ((struct pingsock_err *)0)->warn;
+	size_t n = strlen(w);
 	va_list ap;
 
-	if (n >= sizeof e->warn - 1)
+	if (n >= cap - 1)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(e->warn + n, sizeof e->warn - n, fmt, ap);
+	vsnprintf(w + n, cap - n, fmt, ap);
 	va_end(ap);
-	n = strlen(e->warn);
-	if (errnum && n < sizeof e->warn)
-		snprintf(e->warn + n, sizeof e->warn - n, ": %s", strerror(errnum));
-	n = strlen(e->warn);
-	if (n < sizeof e->warn - 1) {
-		e->warn[n] = '\n';
-		e->warn[n + 1] = '\0';
-	}
+	n = strlen(w);
+	snprintf(w + n, cap - n, errnum ? ": %s\n" : "\n", strerror(errnum));
 }
+#define warn(e, ...) warn_to((e)->warn, __VA_ARGS__)
+_Static_assert(sizeof ((struct pingsock_err *)0)->warn ==
+               sizeof ((struct pingsock_err *)0)->warn_late, "warn_to() serves both");
 
 COLD static int setint(int fd, int level, int name, int v)
 {
@@ -152,7 +151,7 @@ COLD static int bind_device(const struct pingsock_cfg *c, int fd)
 }
 
 /* SO_MARK needs CAP_NET_ADMIN; as iputils, a refusal is a warning. */
-COLD static void set_mark(const struct pingsock_cfg *c, int fd, struct pingsock_err *e)
+COLD static void set_mark(const struct pingsock_cfg *c, int fd, char *w)
 {
 	int admin = caps_have(CAP_NET_ADMIN), r;
 
@@ -164,10 +163,10 @@ COLD static void set_mark(const struct pingsock_cfg *c, int fd, struct pingsock_
 	if (admin)
 		caps_lower(CAP_NET_ADMIN);
 	if (r)
-		warn(e, r, "WARNING: failed to set mark: %u", c->mark);
+		warn_to(w, r, "WARNING: failed to set mark: %u", c->mark);
 }
 
-COLD static int is_multicast(const struct sockaddr_storage *a)
+COLD int pingsock_multicast(const struct sockaddr_storage *a)
 {
 	if (a->ss_family == AF_INET6)
 		return IN6_IS_ADDR_MULTICAST(&((const struct sockaddr_in6 *)a)->sin6_addr);
@@ -205,7 +204,7 @@ COLD int pingsock_source(struct pingsock *s, struct pingsock_cfg *c,
 	if (!c->v6 && c->tos && setint(probe, IPPROTO_IP, IP_TOS, c->tos) < 0)
 		warn(e, errno, "warning: QOS sockopts");
 	if (c->mark_set)
-		set_mark(c, probe, e);
+		set_mark(c, probe, e->warn);
 	if (c->v6)
 		((struct sockaddr_in6 *)&d)->sin6_port = htons(1025);
 	else
@@ -401,7 +400,7 @@ COLD int pingsock_configure(struct pingsock *s, struct pingsock_cfg *c,
 			id = (uint16_t)getpid();
 		s->ident = id;
 	}
-	c->multicast = is_multicast(&c->dst) || (c->broadcast && !c->v6);
+	c->multicast = pingsock_multicast(&c->dst) || (c->broadcast && !c->v6);
 	if (c->multicast && c->pmtudisc == PINGSOCK_PMTU_UNSET)
 		c->pmtudisc = IP_PMTUDISC_DO;
 	if (c->pmtudisc != PINGSOCK_PMTU_UNSET) {
@@ -448,14 +447,8 @@ COLD int pingsock_configure(struct pingsock *s, struct pingsock_cfg *c,
 		setint(s->fd, SOL_SOCKET, SO_DEBUG, 1);
 	if (c->dontroute)
 		setint(s->fd, SOL_SOCKET, SO_DONTROUTE, 1);
-	if (c->mark_set) {
-		char early[sizeof e->warn];
-		memcpy(early, e->warn, sizeof early);
-		e->warn[0] = '\0';
-		set_mark(c, s->fd, e);
-		snprintf(e->warn_late, sizeof e->warn_late, "%s", e->warn);
-		memcpy(e->warn, early, sizeof early);
-	}
+	if (c->mark_set)
+		set_mark(c, s->fd, e->warn_late);
 	if (s->raw)
 		attach_ident_filter(s, c->v6, e);
 	if (c->connect_sk && connect(s->fd, (struct sockaddr *)&c->dst, c->dstlen) < 0)

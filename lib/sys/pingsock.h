@@ -84,6 +84,9 @@ int pingsock_source(struct pingsock *s, struct pingsock_cfg *c,
 int pingsock_configure(struct pingsock *s, struct pingsock_cfg *c,
                        struct pingsock_err *e);
 
+/* 1 when the address is multicast (IPv4 or IPv6). */
+int pingsock_multicast(const struct sockaddr_storage *a);
+
 /* The IP options buffer for -R (record route, 9 slots after a NOP) or
  * -T (timestamps); returns its length, or 0 when neither applies. */
 size_t pingsock_ipopts(uint8_t buf[40], int rroute, enum pingsock_ts ts);

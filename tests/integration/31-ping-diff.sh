@@ -97,6 +97,21 @@ REF=$TEST_TMP/ref/ping OURS=$TEST_TMP/ours/ping
 AS_U=(setpriv --reuid "$U" --regid "$U" --clear-groups --inh-caps=-all)
 for args in "${BAD[@]:0:12}" "-N help ::1" ""; do diff_case "user, bad" "${AS_U[@]}" -- $args; done
 for args in "${GOOD[@]}" "${USER_ONLY[@]}"; do diff_case "user" "${AS_U[@]}" -- $args; done
+
+# the unprivileged datagram socket: copies without capabilities, in a
+# namespace whose ping_group_range lets every group in
+D=sbdd$$
+ip netns add "$D" && at_exit "ip netns del $D"; ip -n "$D" link set lo up
+ip netns exec "$D" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+mkdir -m 755 "$TEST_TMP/dref" "$TEST_TMP/dours"
+cp "$IPUTILS" "$TEST_TMP/dref/ping"; cp "$SOCKBOX" "$TEST_TMP/dours/sockbox"
+ln -s sockbox "$TEST_TMP/dours/ping"; chmod 755 "$TEST_TMP/dref/ping" "$TEST_TMP/dours/sockbox"
+REF=$TEST_TMP/dref/ping OURS=$TEST_TMP/dours/ping
+for args in "-c 1 127.0.0.1" "-c 1 ::1" "-c 1 -R 127.0.0.1" "-c 1 -T tsonly 127.0.0.1" \
+	"-c 1 -v -e 777 127.0.0.1" "-c 1 -v 127.0.0.1" "-c 1 -Q 0x10 127.0.0.1" "-c 1 -t 5 ::1" \
+	"-c 1 -M do 127.0.0.1" "-c 1 -m 5 127.0.0.1" "-c 2 -i 0.2 -a -D -O 127.0.0.1" "-c 1 -f 127.0.0.1"; do
+	diff_case "dgram" ip netns exec "$D" "${AS_U[@]}" -- $args
+done
 REF=$IPUTILS OURS=$PING
 
 # ---- namespaces: C -- R -- S, the far link at MTU 1400 ---------------------
