@@ -1,4 +1,5 @@
 /* pingsock: ping's socket set-up; see pingsock.h. */
+#include <net/if.h>   /* before the linux/ headers (libc-compat) */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
@@ -205,6 +206,13 @@ COLD int pingsock_source(struct pingsock *s, struct pingsock_cfg *c,
 		warn(e, errno, "warning: QOS sockopts");
 	if (c->mark_set)
 		set_mark(c, probe, e->warn);
+	struct sockaddr_in6 *d6 = (struct sockaddr_in6 *)&c->dst;
+	if (c->v6 && c->device && !d6->sin6_scope_id &&
+	    (IN6_IS_ADDR_LINKLOCAL(&d6->sin6_addr) || IN6_IS_ADDR_MC_LINKLOCAL(&d6->sin6_addr))) {
+		/* -I names the link of a link-local target, as iputils */
+		d6->sin6_scope_id = if_nametoindex(c->device);
+		d = c->dst;
+	}
 	if (c->v6)
 		((struct sockaddr_in6 *)&d)->sin6_port = htons(1025);
 	else
