@@ -168,6 +168,14 @@ grep -q '^1480 bytes from 198.18.12.2: icmp_seq=2' <<<"$out" && ok "-M want: fra
 	fail "-M want: fragments once the MTU is known" "rc=$rc $out"
 BEFORE=
 
+# an IPv6 link-local target: -I names its link (sockbox only, see ping(1))
+LL=$(ip -n "$R" -6 addr show dev dcr$$ scope link | awk '/inet6/ { sub(/\/.*/, "", $2); print $2; exit }')
+out=$(T "${NSC[@]}" "$PING" -n -c 1 -I dc$$ "$LL" 2>&1); rc=$?
+[ "$rc" = 0 ] && grep -q "^64 bytes from $LL" <<<"$out" && ok "link-local target with -I: replies" ||
+	fail "link-local target with -I: replies" "rc=$rc $out"
+out=$(T "${NSC[@]}" "$PING" -n -c 1 "$LL" 2>&1); rc=$?
+expect_eq "link-local target without a scope: refused" "2 ping: connect: Invalid argument" "$rc $out"
+
 # -R and -T through the router
 for args in "-R -c 2 -i 0.2" "-T tsonly -c 1" "-T tsandaddr -c 2 -i 0.2" "-R -c 1 -s 16" "-c 2 -i 0.2 -t 1"; do
 	diff_case "routed" "${NSC[@]}" -- -n $args 198.18.12.2
