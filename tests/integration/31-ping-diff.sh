@@ -177,7 +177,8 @@ out=$(T "${NSC[@]}" "$PING" -n -c 1 "$LL" 2>&1); rc=$?
 expect_eq "link-local target without a scope: refused" "2 ping: connect: Invalid argument" "$rc $out"
 
 # -R and -T through the router
-for args in "-R -c 2 -i 0.2" "-T tsonly -c 1" "-T tsandaddr -c 2 -i 0.2" "-R -c 1 -s 16" "-c 2 -i 0.2 -t 1"; do
+for args in "-R -c 2 -i 0.2" "-T tsonly -c 1" "-T tsandaddr -c 2 -i 0.2" "-R -c 1 -s 16" "-c 2 -i 0.2 -t 1" \
+	"-r -c 1 -W 0.3" "-C -c 1" "-B -c 1" "-I dc$$ -c 1" "-I 198.18.11.2 -c 1" "-c 2 -i 0.2 -O -t 1"; do
 	diff_case "routed" "${NSC[@]}" -- -n $args 198.18.12.2
 done
 diff_case "routed v6" "${NSC[@]}" -- -n -c 2 -i 0.2 -Q 0x28 2001:2:0:12::2
