@@ -126,12 +126,19 @@ setcap:
 bench: all
 	SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run
 
+# Each tool's own exit status counts (a missing or crashing tool fails
+# lint), and so does any warning clang-tidy prints.
 lint:
+	@for t in cppcheck clang-tidy; do command -v $$t >/dev/null || \
+	  { echo "lint: $$t not found (scripts/install-deps installs it)" >&2; exit 1; }; done
 	cppcheck --quiet --enable=warning,portability,performance --std=c11 \
 	  -D_GNU_SOURCE $(INCLUDES) --error-exitcode=1 --inline-suppr lib applets
+	@mkdir -p $(BUILD)
 	clang-tidy --quiet $(LIB_SRC) applets/main.c $(APPLET_SRC) -- -std=c11 \
-	  -D_GNU_SOURCE $(INCLUDES) -DSOCKBOX_VERSION='"lint"' 2>&1 | \
-	  { ! grep -E 'error:|warning:'; }
+	  -D_GNU_SOURCE $(INCLUDES) -DSOCKBOX_VERSION='"lint"' >$(BUILD)/lint-tidy.log 2>&1; \
+	  rc=$$?; cat $(BUILD)/lint-tidy.log; \
+	  if [ $$rc != 0 ]; then echo "lint: clang-tidy exited $$rc" >&2; exit 1; fi; \
+	  if grep -qE 'error:|warning:' $(BUILD)/lint-tidy.log; then echo "lint: clang-tidy warnings" >&2; exit 1; fi
 
 fuzz:
 	$(MAKE) -f tests/fuzz/Makefile SHELL=/bin/bash FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
