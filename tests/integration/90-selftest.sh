@@ -70,5 +70,7 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
 	grep -q '^FAIL  tcp-echo IPv4' <<<"$out" && ok "loopback down: FAIL lines" || fail "loopback down: FAIL lines" "$out"
 	# its children timed out and were stopped: still nothing left behind
 	expect_eq "loopback down: no temporary directory left" "$before" "$(leftovers)"
+else
+	skip "unprivileged selftest in a fresh namespace; loopback down" "needs root and ip"
 fi
 done_testing

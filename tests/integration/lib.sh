@@ -12,6 +12,7 @@
 #                                     "ok N - LABEL # SKIP REASON", counted as a
 #                                     skip (CI allows only tests/integration/
 #                                     skips.allow's)
+#   sanitized                         true in an ASan/UBSan build
 #   need CMD...                       skip the whole file when a tool is missing
 #   need_root                         skip the whole file when not root
 #   done_testing                      print the plan; exit status = failures
@@ -82,6 +83,12 @@ skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 need() {
 	local c
 	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip_all "$c not installed"; done
+}
+# sanitized: true for an ASan/UBSan build (make sanitize), whose memory and
+# time figures are several times a plain build's: bounds are chosen by it
+sanitized() {
+	[ -n "${_t_sanitized:-}" ] || { grep -qa __asan_init "$SOCKBOX" && _t_sanitized=1 || _t_sanitized=0; }
+	[ "$_t_sanitized" = 1 ]
 }
 need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
 
