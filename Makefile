@@ -3,7 +3,7 @@
 #   make check      unit (cmocka) and integration tests
 #   make sanitize   the whole suite with ASan+UBSan, in build-san/
 #   make install PREFIX=/usr/local DESTDIR=   /  make uninstall  /  make setcap
-#   make bench      every scripts/bench/*.sh, one table
+#   make bench      every scripts/bench/*.sh, one table (BENCH_FLAGS=--markdown: README's)
 #   make fuzz FUZZ_SECONDS=N
 
 BUILD    ?= build
@@ -124,7 +124,7 @@ setcap:
 	setcap cap_net_raw+p $(BINDIR)/sockbox
 
 bench: all
-	SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run
+	SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run $(BENCH_FLAGS)
 
 # Each tool's own exit status counts (a missing or crashing tool fails
 # lint), and so does any warning clang-tidy prints.

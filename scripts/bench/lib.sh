@@ -59,3 +59,27 @@ spread() {
 		print out (noisy ? " NOISY" : "")
 	}'
 }
+
+# round_order ROUND ITEM...: the ITEMs in the order to run them in round
+# ROUND (1-based): as given in odd rounds, reversed in even ones, so that
+# neither sockbox nor a peer always runs first (a cold cache, or a machine
+# that slows down during the round, would favour one side every time).
+round_order() {
+	local r=$1 i
+	shift
+	if [ $((r % 2)) = 1 ]; then
+		printf '%s\n' "$@"
+	else
+		for ((i = $#; i >= 1; i--)); do printf '%s\n' "${!i}"; done
+	fi
+}
+
+# cpu_run OUT CMD...: run CMD (stdio inherited) under cpu.py, which writes
+# "WALL USER SYS" seconds to OUT when CMD exits: CPU from wait4's resource
+# usage (CMD and the children it reaped), microsecond resolution.  For a
+# server, start it in the background this way and stop it with a signal
+# (passed on to CMD); OUT is written once it has exited.
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cpu_run() {
+	python3 "$BENCH_DIR/cpu.py" "$@"
+}
