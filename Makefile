@@ -124,7 +124,7 @@ setcap:
 	setcap cap_net_raw+p $(BINDIR)/sockbox
 
 bench: all
-	SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run $(BENCH_FLAGS)
+	$(Q)SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run $(BENCH_FLAGS)
 
 # Each tool's own exit status counts (a missing or crashing tool fails
 # lint), and so does any warning clang-tidy prints.
