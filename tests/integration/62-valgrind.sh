@@ -52,6 +52,13 @@ if has uds-echo; then
 	start_server X "$SOCKBOX" uds-echo -l "$TEST_TMP/x.sock"
 	vg "uds-echo probe" 0 uds-echo -c 3 -i 0.01 -s 2000 "$TEST_TMP/x.sock"
 	vg "uds-echo bench" 0 uds-echo --bench -C 8 -d 0.5 "$TEST_TMP/x.sock"
+	head -c 300000 /dev/urandom >"$TEST_TMP/uin"
+	valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --log-file="$TEST_TMP/vgu.log" \
+		"$SOCKBOX" uds-echo --stdin "$TEST_TMP/x.sock" <"$TEST_TMP/uin" >"$TEST_TMP/uout" 2>/dev/null
+	rc=$?
+	[ $rc = 0 ] && cmp -s "$TEST_TMP/uin" "$TEST_TMP/uout" && ok "memcheck clean: uds-echo --stdin (300 kB through)" \
+		|| fail "memcheck clean: uds-echo --stdin" "rc=$rc $(head -8 "$TEST_TMP/vgu.log")"
 	stop_server X
 	start_server XD "$SOCKBOX" uds-echo -l --type dgram "$TEST_TMP/xd.sock"
 	vg "uds-echo --type dgram probe" 0 uds-echo --type dgram -c 3 -i 0.01 "$TEST_TMP/xd.sock"
