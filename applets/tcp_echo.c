@@ -91,10 +91,11 @@ int tcp_echo_main(int argc, char **argv)
 		switch (c) {
 		case 'b':
 			bind_host = st.arg;
-			echo_opts_note(&o, 1, st.name);
+			if (!o.server_opt)
+				o.server_opt = st.name;
 			break;
-		case '4': family = AF_INET; echo_opts_note(&o, 0, st.name); break;
-		case '6': family = AF_INET6; echo_opts_note(&o, 0, st.name); break;
+		case '4': family = AF_INET; o.client_opt = st.name; break;
+		case '6': family = AF_INET6; o.client_opt = st.name; break;
 		default: usage_error("unknown option");
 		}
 	}

@@ -182,7 +182,8 @@ int uds_echo_main(int argc, char **argv)
 				usage_error("--mode: '%s' is not an octal mode (0-7777)",
 				            st.arg);
 			mode = (int)m;
-			echo_opts_note(&o, 1, st.name);
+			if (!o.server_opt)
+				o.server_opt = st.name;
 			break;
 		}
 		default: usage_error("unknown option");

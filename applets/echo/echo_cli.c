@@ -57,23 +57,19 @@ int echo_opts_handle(struct echo_opts *o, int key, const struct opt_state *st)
 		default: return 0;
 		}
 	}
-	echo_opts_note(o, server, st->name);
+	if (server && !o->server_opt)
+		o->server_opt = st->name;
+	if (!server && !o->client_opt)
+		o->client_opt = st->name;
 	return 1;
-}
-
-void echo_opts_note(struct echo_opts *o, int server, const char *name)
-{
-	char *first = server ? o->server_opt : o->client_opt;
-	if (!first[0])
-		snprintf(first, sizeof o->server_opt, "%s", name);
 }
 
 void echo_opts_check(const struct echo_opts *o)
 {
-	if (o->listen && o->client_opt[0])
+	if (o->listen && o->client_opt)
 		usage_error("%s is a client option; it cannot be used with -l",
 		            o->client_opt);
-	if (!o->listen && o->server_opt[0])
+	if (!o->listen && o->server_opt)
 		usage_error("%s is a server option; it needs -l", o->server_opt);
 	if (o->pipe && o->bench)
 		usage_error("--stdin and --bench cannot be combined");

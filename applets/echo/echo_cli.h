@@ -44,18 +44,13 @@ struct echo_opts {
 	int64_t idle_ns;
 	const char *banner;
 	int pipe, bench;
-	/* the first server and client option seen, as spelled ("-v",
-	 * "--json"; "" for none), for echo_opts_check()'s message: copied,
-	 * since opt_next() reuses the buffer its st->name points to */
-	char server_opt[48], client_opt[48];
+	const char *server_opt, *client_opt;   /* first seen, for conflicts */
 	struct echo_client_cfg c;
 };
 
 void echo_opts_init(struct echo_opts *o);
 /* Handle a shared option: 1 when `key` was one, 0 otherwise. */
 int echo_opts_handle(struct echo_opts *o, int key, const struct opt_state *st);
-/* Note `name` as a server (or client) option, if it is the first one. */
-void echo_opts_note(struct echo_opts *o, int server, const char *name);
 /* Reject server options without -l and client options with it. */
 void echo_opts_check(const struct echo_opts *o);
 /* Run the client mode selected (probe, --stdin, --bench): exit status. */
