@@ -3,7 +3,7 @@
 #   make check      unit (cmocka) and integration tests
 #   make sanitize   the whole suite with ASan+UBSan, in build-san/
 #   make install PREFIX=/usr/local DESTDIR=   /  make uninstall  /  make setcap
-#   make bench      every scripts/bench/*.sh, one table
+#   make bench      every scripts/bench/*.sh, one table (BENCH_FLAGS=--markdown: README's)
 #   make fuzz FUZZ_SECONDS=N
 
 BUILD    ?= build
@@ -124,14 +124,21 @@ setcap:
 	setcap cap_net_raw+p $(BINDIR)/sockbox
 
 bench: all
-	SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run
+	$(Q)SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run $(BENCH_FLAGS)
 
+# Each tool's own exit status counts (a missing or crashing tool fails
+# lint), and so does any warning clang-tidy prints.
 lint:
+	@for t in cppcheck clang-tidy; do command -v $$t >/dev/null || \
+	  { echo "lint: $$t not found (scripts/install-deps installs it)" >&2; exit 1; }; done
 	cppcheck --quiet --enable=warning,portability,performance --std=c11 \
 	  -D_GNU_SOURCE $(INCLUDES) --error-exitcode=1 --inline-suppr lib applets
+	@mkdir -p $(BUILD)
 	clang-tidy --quiet $(LIB_SRC) applets/main.c $(APPLET_SRC) -- -std=c11 \
-	  -D_GNU_SOURCE $(INCLUDES) -DSOCKBOX_VERSION='"lint"' 2>&1 | \
-	  { ! grep -E 'error:|warning:'; }
+	  -D_GNU_SOURCE $(INCLUDES) -DSOCKBOX_VERSION='"lint"' >$(BUILD)/lint-tidy.log 2>&1; \
+	  rc=$$?; cat $(BUILD)/lint-tidy.log; \
+	  if [ $$rc != 0 ]; then echo "lint: clang-tidy exited $$rc" >&2; exit 1; fi; \
+	  if grep -qE 'error:|warning:' $(BUILD)/lint-tidy.log; then echo "lint: clang-tidy warnings" >&2; exit 1; fi
 
 fuzz:
 	$(MAKE) -f tests/fuzz/Makefile SHELL=/bin/bash FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)

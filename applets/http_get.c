@@ -168,6 +168,22 @@ static void fields_add(struct fields *f, const char *n, size_t nl,
 	f->len = need;
 }
 
+/* s with its control bytes as \xNN, cut to fit out (n >= 5): a message
+ * that quotes user input stays one line. */
+static const char *one_line(const char *s, char *out, size_t n)
+{
+	size_t j = 0;
+	for (; *s && j + 5 < n; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			j += (size_t)snprintf(out + j, n - j, "\\x%02x", c);
+		else
+			out[j++] = (char)c;
+	}
+	out[j] = '\0';
+	return out;
+}
+
 /* Escape control characters and non-ASCII bytes for a terminal. */
 static void put_escaped(FILE *fp, const char *s, size_t n)
 {
@@ -843,8 +859,9 @@ static void parse_args(struct hg_opts *o, int argc, char **argv, const char **ur
 			break;
 		case 'H': {
 			const char *s = st.arg, *colon = strchr(s, ':');
+			char q1[256];
 			if (strpbrk(s, "\r\n"))
-				usage_error("invalid header '%s': CR or LF", s);
+				usage_error("invalid header '%s': CR or LF", one_line(s, q1, sizeof q1));
 			if (!colon || colon == s)
 				usage_error("invalid header '%s': expected 'Name: value'", s);
 			for (const char *q = s; q < colon; q++)
@@ -896,7 +913,9 @@ int http_get_main(int argc, char **argv)
 	h->deadline = h->o.max_time_ns < 0 ? -1 : h->t0 + h->o.max_time_ns;
 	r = url_parse(url, strlen(url), &h->url);
 	if (r) {
-		rc = fail_with(h, EX_URL, "malformed URL '%s': %s", url, url_strerror(r));
+		char q1[512];
+		rc = fail_with(h, EX_URL, "malformed URL '%s': %s", one_line(url, q1, sizeof q1),
+		               url_strerror(r));
 		goto out;
 	}
 	h->rbuf = malloc(RECV_BUF);

@@ -105,6 +105,7 @@ static int serve(const struct udp_opts *o, const char *port_s)
 		die_sys(2, "serve");
 	err_msg("%s", echo_dgram_stats_format(&st, line, sizeof(line)));
 	close(fd);
+	close(cfg.stop_fd);
 	return 0;
 }
 
@@ -134,6 +135,7 @@ static int client(const struct udp_opts *o, const char *host,
 	r = o->bench ? echo_dgram_bench_run(fd, &cfg)
 	             : echo_dgram_ping_run(fd, &cfg);
 	close(fd);
+	close(cfg.stop_fd);
 	return r;
 }
 

@@ -131,6 +131,7 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 		else
 			err_msg("%s", echo_dgram_stats_format(&st, line, sizeof line));
 		close(fd);
+		close(sfd);
 		uds_path_remove(&up);
 		return r < 0 ? 1 : 0;
 	}
@@ -147,6 +148,7 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 		die_sys(2, "socket");
 	r = o->bench ? echo_dgram_bench_run(fd, &cfg) : echo_dgram_ping_run(fd, &cfg);
 	close(fd);
+	close(sfd);
 	return r;
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # http-get throughput: client CPU seconds (user+sys) per GiB and wall time,
 # sockbox vs curl, wget and busybox wget, all downloading to /dev/null from
-# a local server (http_bench_server.py) in the same run, alternating, ROUNDS
-# times each; medians and ratios to curl.  Workloads:
+# a local server (http_bench_server.py) in the same run, every client ROUNDS
+# times, the order reversed every other round; medians and ratios to curl.
+# CPU from wait4's resource usage (http_measure.py).  Workloads:
 #   cl    1 GiB with Content-Length
 #   c16k  1 GiB in 16 KiB chunks
 #   c100  100 MiB in 100-byte chunks
@@ -11,8 +12,7 @@ set -u
 cd "$(dirname "$0")"
 . ./lib.sh
 : "${SOCKBOX:?set SOCKBOX to the built binary}"
-ROUNDS=${ROUNDS:-5}      # sockbox and curl
-SLOW_ROUNDS=${SLOW_ROUNDS:-1} # wget and busybox wget: 10-30 s each on c100
+ROUNDS=${ROUNDS:-3}      # every client, wget's 10-30 s runs on c100 too
 tmp=$(mktemp -d)
 srv=
 trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -48,12 +48,7 @@ declare -A target=([cl]="<=0.8" [c16k]="<=0.8" [c100]="<=1.0")
 
 for w in "${workloads[@]}"; do
 	for r in $(seq "$ROUNDS"); do
-		for c in "${clients[@]}"; do
-			case $c in
-			sockbox|curl) ;;
-			*) [ "$r" -le "$SLOW_ROUNDS" ] || continue
-			   ;;
-			esac
+		for c in $(round_order "$r" "${clients[@]}"); do
 			client_cmd "$c" "$base/$w"
 			if ! python3 ./http_measure.py "${CMD[@]}" >"$tmp/t" 2>"$tmp/err"; then
 				echo "$c $w failed: $(cat "$tmp/err")" >&2

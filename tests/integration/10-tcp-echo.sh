@@ -157,8 +157,12 @@ while time.time() - t < 1.5:
 print(sent)
 ")
 after=$(rss_kb "$S_PID")
-[ "$after" -lt $((before + 4096)) ] && [ "$out" -lt 60000000 ] \
-	&& ok "non-reading client: server RSS bounded (${before} -> ${after} kB; client got $out bytes in)" \
+# at most one connection's pending bytes plus its read (64 + 256 KiB) and
+# slack: +1 MiB (ASan: 4 MiB); measured here +0-64 kB (ASan +116 kB: the
+# shared read buffer was already in use)
+grow=1024; sanitized && grow=4096
+[ "$after" -lt $((before + grow)) ] && [ "$out" -lt 60000000 ] \
+	&& ok "non-reading client: server RSS bounded (${before} -> ${after} kB < +$grow kB; client got $out bytes in)" \
 	|| fail "non-reading client" "rss $before -> $after kB, sent $out"
 
 # --- RST mid-write -----------------------------------------------------------
@@ -250,8 +254,11 @@ start_server K "$T" -l -b 127.0.0.1 0
 out=$(timeout 40 "$T" --bench --json -C 10000 -d 1 127.0.0.1 "$K_PORT"); rc=$?
 rss=$(rss_kb "$K_PID")
 v=$(python3 -c 'import json,sys; o=json.loads(sys.stdin.read()); print(o["established"], o["echoing"], o["errors"])' <<<"$out")
-[ "$v" = "10000 10000 0" ] && [ "$rss" -lt 32768 ] \
-	&& ok "10,000 connections held and echoing, server RSS ${rss} kB < 32 MiB" \
+# measured here 3.4 MiB (2.3 MiB before the connections), bound 8 MiB;
+# ASan build: measured 10.6 MiB, bound 24 MiB
+lim=8192; sanitized && lim=24576
+[ "$v" = "10000 10000 0" ] && [ "$rss" -lt "$lim" ] \
+	&& ok "10,000 connections held and echoing, server RSS ${rss} kB < $lim kB" \
 	|| fail "10k connections" "$v rc=$rc rss=$rss"
 stop_server K
 

@@ -229,7 +229,7 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v nft >/dev/null &
 	check "ICMP host unreachable per probe" grep -qx "From 198.18.0.2: seq=2 Destination Host Unreachable" <<<"$out"
 	stop_server L
 else
-	ok "# SKIP lossy netns test (needs root, ip, nft)"
+	skip "lossy path: 30% dropped in a namespace pair" "needs root, ip and nft"
 fi
 
 done_testing

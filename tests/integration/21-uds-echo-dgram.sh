@@ -99,8 +99,8 @@ check "a stale socket file is there" test -S "$D/stale.sock"
 rc=0; out=$($T 10 "$UE" --type dgram -c 2 -i 0.05 -W 2 "$D/stale.sock") || rc=$?
 expect_eq "client to a stale socket: exit 1" 1 "$rc"
 expect_eq "... one error line per probe" "2" "$(grep -c '^seq=[12]: connect: Connection refused$' <<<"$out")"
-start_server ST "$UE" -l --type dgram "$D/stale.sock"
-ok "server replaces a stale socket"
+start_server ST "$UE" -l --type dgram "$D/stale.sock" && [ -S "$D/stale.sock" ] \
+	&& ok "server replaces a stale socket" || fail "server replaces a stale socket" "$(cat "${ST_ERR:-/dev/null}")"
 rc=0; $T 10 "$UE" --type dgram -c 1 "$D/stale.sock" >/dev/null || rc=$?
 expect_eq "... and answers there" 0 "$rc"
 

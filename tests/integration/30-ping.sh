@@ -275,6 +275,13 @@ recv=$(sed -E 's/.* ([0-9]+) received.*/\1/' <<<"$line")
 if [ "$rc" = 0 ] && [ "$recv" -gt 0 ] && [ "$recv" -lt 60 ] && grep -qE '^60 packets transmitted, [0-9]+ received, [0-9.]+% packet loss, time [0-9]+ms$' <<<"$line"; then
 	ok "random drop: loss counted ($line)"
 else fail "random drop: loss counted" "rc=$rc $out"; fi
+# the percentage by iputils' arithmetic on the printed counts: computed in
+# double, passed through a float, printed with %g (48.3333, not 48.33)
+want=$(python3 -c 'import struct, sys
+t, r = int(sys.argv[1]), int(sys.argv[2])
+print("%g" % struct.unpack("f", struct.pack("f", (t - r) * 100.0 / t))[0])' 60 "${recv:-0}")
+expect_eq "random drop: loss % as iputils computes it from 60 sent, ${recv:-?} received" \
+	"$want" "$(sed -nE 's/.* received, ([0-9.e+-]+)% packet loss.*/\1/p' <<<"$line")"
 out=$(T ip netns exec "$H1" "$PING" -q -c 60 -i 0.01 -W 1 --max-loss 1 198.18.2.4 2>&1); rc=$?
 [ "$rc" = 1 ] && grep -q 'exceeds --max-loss 1%' <<<"$out" && ok "--max-loss breached: exit 1" || fail "--max-loss breached: exit 1" "rc=$rc $out"
 out=$(T ip netns exec "$H1" "$PING" --json -c 20 -i 0.01 -W 0.3 198.18.2.4)

@@ -161,7 +161,7 @@ expect_eq "--proc --json summary names its source" proc "$(tw --proc --summary -
 # sock_diag unavailable (socket(AF_NETLINK) refused by an LD_PRELOAD shim):
 # automatic fallback to /proc, said once on stderr, same rows
 if ldd "$SOCKBOX" 2>/dev/null | grep -q libasan; then
-	ok "# SKIP ASan build: an LD_PRELOAD shim cannot come before its runtime"
+	skip "no sock_diag: LD_PRELOAD fallback" "ASan build: an LD_PRELOAD shim cannot come before its runtime"
 elif command -v cc >/dev/null 2>&1; then
 	cat >"$TEST_TMP/nonl.c" <<'EOF2'
 #define _GNU_SOURCE
@@ -189,7 +189,7 @@ EOF2
 	expect_eq "no sock_diag: /proc rows" "$(awk 'NR > 1 { print $1, $4, $5 }' <<<"$proc" | sort)" "$(awk 'NR > 1 { print $1, $4, $5 }' <<<"$fb" | sort)"
 	expect_eq "no sock_diag: watch runs on /proc" proc "$(tw_nonl --json --duration 0.2 2>/dev/null | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["source"])')"
 else
-	ok "# SKIP no C compiler for the LD_PRELOAD shim"
+	skip "no sock_diag: LD_PRELOAD fallback" "no C compiler for the LD_PRELOAD shim"
 fi
 
 # --- filters ----------------------------------------------------------------
@@ -323,7 +323,7 @@ assert len(cookies) in (1, 2), cookies' "$f" "127.0.0.1:$sp" "127.0.0.1:$cp"; th
 		ok "SYN-RECV timed (~1 s until the SYN-ACK retransmit)"
 	else fail "SYN-RECV timed (~1 s until the SYN-ACK retransmit)" "$(grep -F "127.0.0.1:$sp" "$f" | head)"; fi
 else
-	ok "# SKIP nft unavailable: SYN-RECV join not tested"
+	skip "SYN-RECV request followed into its accepted socket" "nft unavailable"
 fi
 
 # lost notifications: a stopped watcher's socket overflows (ENOBUFS); on
@@ -333,7 +333,7 @@ fi
 CHURN=$(( $(cat /proc/sys/net/core/rmem_max) * 2 / 1024 + 500 ))
 [ "$CHURN" -gt 15000 ] && CHURN=15000
 f="$TEST_TMP/watch.enobufs"
-tw_bg --json -i 5 --duration 30 >"$f" &
+tw_bg --json -i 40 --duration 60 >"$f" &
 wp=$!
 wait_until 100 grep -q '"type":"initial"' "$f"
 kill -STOP "$wp"
@@ -346,18 +346,18 @@ wait_until 200 mc_dropped && dropped=1
 kill -CONT "$wp"
 if [ $dropped = 1 ]; then
 	# the re-sync dump shows the churn's TIME-WAIT sockets long before
-	# the next 5 s poll would
+	# the next 40 s poll would (the waits here take at most 13 s)
 	wait_until 60 grep -q "\"new\":\"TIME-WAIT\".*\"peer\":\"127.0.0.1:$cp\"" "$f"
 fi
 kill -INT "$wp"; wait "$wp"; rc=$?
 if [ $dropped = 0 ]; then
-	ok "# SKIP the notification socket did not overflow (rmem_max too large?)"
+	skip "ENOBUFS on the destroy notifications: immediate re-sync dump" "the notification socket did not overflow (rmem_max too large?)"
 elif [ $rc = 0 ] && python3 -c '
 import json, sys
 objs = [json.loads(l) for l in open(sys.argv[1])]
 s = objs[-1]
 assert s["type"] == "summary" and s["resyncs"] >= 1 and s["polls"] >= 2, s
-assert s["elapsed_s"] < 5, s        # the second poll was the re-sync
+assert s["elapsed_s"] < 40, s       # the second poll was the re-sync
 tw = [o for o in objs if o.get("new") == "TIME-WAIT"]
 assert len(tw) > 100, len(tw)' "$f"; then
 	ok "ENOBUFS on the destroy notifications: immediate re-sync dump"
