@@ -2,15 +2,15 @@
  *
  *   tcp-echo -l [-b ADDR] [-v] [--max-conns N] [--idle-timeout SECS]
  *            [--banner TEXT] PORT
- *   tcp-echo [-4|-6] [-c N] [-i SECS] [-s BYTES | -m TEXT] [-W SECS]
- *            [--json] HOST PORT
+ *   tcp-echo [-4|-6] [-q] [-c N] [-i SECS] [-s BYTES | -m TEXT] [-W SECS]
+ *            [-w SECS] [--json] HOST PORT
  *   tcp-echo --stdin HOST PORT
  *   tcp-echo --bench [-C CONNS] [-s BYTES] [-d SECS] [--bulk] HOST PORT
  *
  * The server prints "listening on ADDR:PORT" and echoes every byte back
  * (engine: applets/echo/echo_stream.h); the client modes are applets/echo/echo_client.h.
- * Exit: 0 success; 1 a probe/echo failed or the server could not run;
- * 2 usage, resolve or bind errors. */
+ * Exit: 0 success; 1 a probe/echo failed or the server's loop failed;
+ * 2 usage, resolve, bind or other set-up errors (sockbox(1)). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -54,7 +54,7 @@ static int serve(const struct echo_opts *o, const char *bind_host,
 	if (bind_host) {
 		int r = addr_resolve(bind_host, port, AF_UNSPEC, SOCK_STREAM, 1, &a);
 		if (r)
-			die(2, "%s: %s", bind_host, addr_strerror(r));
+			die_as("resolve", 2, "%s: %s", bind_host, addr_strerror(r));
 		fd = net_listen(&a, SOCK_STREAM, SOMAXCONN, &bound);
 	} else {
 		/* "::" takes both families; fall back where IPv6 is off */
@@ -108,12 +108,12 @@ int tcp_echo_main(int argc, char **argv)
 	}
 	if (nops != 2)
 		usage_error("need HOST and PORT");
-	const char *host = argv[st.ind];
+	const char *host = arg_operand(argv[st.ind], "HOST", 253);
 	uint16_t port = arg_port(argv[st.ind + 1], 0);
 	struct sb_addr a;
 	int r = addr_resolve(host, port, family, SOCK_STREAM, 0, &a);
 	if (r)
-		die(2, "%s: %s", host, addr_strerror(r));
+		die_as("resolve", 2, "%s: %s", host, addr_strerror(r));
 	char target[ADDR_STRLEN];
 	addr_format((struct sockaddr *)&a.ss, a.len, target, sizeof target);
 	o.c.addr = &a;

@@ -36,12 +36,13 @@ static const struct opt opts[] = {
 	  "server: largest datagram echoed (default 65536)" },
 	{ 'c', "count", "N", "stop after N probes (default: until interrupted)" },
 	{ 'i', "interval", "DUR", "time between probes (default 1s)" },
-	{ 'W', "timeout", "DUR", "wait this long for each reply (default 1s)" },
+	{ 'W', "timeout", "DUR", "wait this long for each reply, as ping's -W (default 10s)" },
+	{ 'w', "deadline", "DUR", "stop after DUR in all" },
 	{ 's', "size", "SIZE", "datagram size in bytes, 24-65507 (default 64)" },
 	{ 'q', "quiet", NULL, "print only the summary" },
 	{ '4', NULL, NULL, "use IPv4 only" },
 	{ '6', NULL, NULL, "use IPv6 only" },
-	{ OPT_JSON, "json", NULL, "print JSON Lines" },
+	{ OPT_JSON, "json", NULL, "print JSON Lines (sockbox-json(7))" },
 	{ OPT_BENCH, "bench", NULL, "benchmark: keep -C datagrams in flight for -d" },
 	{ 'C', "inflight", "N", "bench: datagrams in flight, 1-4096 (default 8)" },
 	{ 'd', "duration", "DUR", "bench: how long to run (default 5s)" },
@@ -118,9 +119,10 @@ static int client(const struct udp_opts *o, const char *host,
 	char target[300];
 	int fd, r;
 
-	r = addr_resolve(host, port, o->family, SOCK_DGRAM, 0, &a);
+	r = addr_resolve(arg_operand(host, "HOST", 253), port, o->family,
+	                 SOCK_DGRAM, 0, &a);
 	if (r)
-		die(2, "%s: %s", host, addr_strerror(r));
+		die_as("resolve", 2, "%s: %s", host, addr_strerror(r));
 	snprintf(target, sizeof(target), strchr(host, ':') ? "[%s]:%u" : "%s:%u",
 	         host, port);
 	cfg.addr = &a;
@@ -147,7 +149,7 @@ int udp_echo_main(int argc, char **argv)
 	o.family = AF_UNSPEC;
 	o.cli.size = 64;
 	o.cli.interval_ns = NS_PER_SEC;
-	o.cli.timeout_ns = NS_PER_SEC;
+	o.cli.timeout_ns = 10 * NS_PER_SEC;   /* ping's -W default */
 	o.cli.inflight = 8;
 	o.cli.duration_ns = 5 * NS_PER_SEC;
 	opt_init(&st);
@@ -178,7 +180,12 @@ int udp_echo_main(int argc, char **argv)
 			o.client_opt = 1;
 			break;
 		case 'q': o.cli.quiet = 1; o.client_opt = 1; break;
-		case OPT_JSON: o.cli.json = 1; o.client_opt = 1; break;
+		case OPT_JSON: o.cli.json = 1; o.client_opt = 1; err_json(1); break;
+		case 'w':
+			o.cli.deadline_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC,
+			                            86400 * NS_PER_SEC);
+			o.client_opt = 1;
+			break;
 		case OPT_BENCH: o.bench = 1; o.client_opt = 1; break;
 		case 'C':
 			o.cli.inflight = (uint32_t)opt_u64(&st, 1, ECHO_DGRAM_INFLIGHT_MAX);
@@ -204,5 +211,7 @@ int udp_echo_main(int argc, char **argv)
 		usage_error("-b and --max-size need -l");
 	if (argc != 2)
 		usage_error(argc < 2 ? "missing HOST or PORT" : "too many operands");
+	if (o.bench && (o.cli.count || o.cli.deadline_ns))
+		usage_error("-c and -w apply to probe mode only; --bench runs for -d");
 	return client(&o, argv[0], argv[1]);
 }

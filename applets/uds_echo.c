@@ -136,6 +136,7 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 	}
 	struct echo_dgram_client_cfg cfg = {
 		.addr = &a, .target = path, .json = o->c.json, .stop_fd = sfd,
+		.quiet = o->c.quiet, .deadline_ns = o->c.deadline_ns,
 		.size = o->c.size, .timeout_ns = o->c.timeout_ns,
 		.count = o->c.count, .interval_ns = o->c.interval_ns,
 		.inflight = o->c.conns, .duration_ns = o->c.duration_ns,

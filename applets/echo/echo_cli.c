@@ -16,9 +16,9 @@ void echo_opts_init(struct echo_opts *o)
 	memset(o, 0, sizeof *o);
 	o->max_conns = 10000;
 	o->c.interval_ns = NS_PER_SEC;
-	o->c.timeout_ns = 5 * NS_PER_SEC;
+	o->c.timeout_ns = ECHO_TIMEOUT_DEFAULT;
 	o->c.size = 64;
-	o->c.conns = 1;
+	o->c.conns = 8;
 	o->c.duration_ns = 5 * NS_PER_SEC;
 	o->c.socktype = SOCK_STREAM;
 }
@@ -37,15 +37,26 @@ int echo_opts_handle(struct echo_opts *o, int key, const struct opt_state *st)
 	default:
 		server = 0;
 		switch (key) {
-		case 'c': o->c.count = opt_u64(st, 1, UINT64_MAX / 2); break;
 		case 'i': o->c.interval_ns = opt_dur(st, NS_PER_SEC, 0, 3600 * NS_PER_SEC); break;
-		case 's': o->c.size = (size_t)opt_size(st, 1, ECHO_SIZE_MAX); break;
-		case 'm': o->c.msg = st->arg; break;
+		case 's':
+			o->c.size = (size_t)opt_size(st, 1, ECHO_SIZE_MAX);
+			o->size_given = 1;
+			break;
+		case 'c':
+			o->c.count = opt_u64(st, 1, UINT64_MAX / 2);
+			o->count_given = 1;
+			break;
+		case 'm': o->c.msg = st->arg; o->msg_given = 1; break;
+		case 'q': o->c.quiet = 1; break;
+		case 'w':
+			o->c.deadline_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
+			                           86400 * NS_PER_SEC);
+			break;
 		case 'W':
 			o->c.timeout_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
 			                          3600 * NS_PER_SEC);
 			break;
-		case EO_JSON: o->c.json = 1; break;
+		case EO_JSON: o->c.json = 1; err_json(1); break;
 		case EO_STDIN: o->pipe = 1; break;
 		case EO_BENCH: o->bench = 1; break;
 		case 'C': o->c.conns = (uint32_t)opt_u64(st, 1, 19000); break;
@@ -77,6 +88,13 @@ void echo_opts_check(const struct echo_opts *o)
 		usage_error("-m applies to probe mode only");
 	if (o->c.msg && !*o->c.msg)
 		usage_error("-m needs a non-empty TEXT");
+	if (o->size_given && o->msg_given)
+		usage_error("-s and -m cannot be combined: -m's TEXT sets the size");
+	if (o->bench && (o->count_given || o->c.deadline_ns))
+		usage_error("%s applies to probe mode only; --bench runs for -d",
+		            o->count_given ? "-c" : "-w");
+	if (o->pipe && (o->count_given || o->c.json || o->c.quiet))
+		usage_error("-c, -q and --json do not apply to --stdin");
 }
 
 int echo_cli_client(const struct echo_opts *o)

@@ -29,11 +29,13 @@ enum {
 	{ 'i', "interval", "SECS", "probe: SECS between probes (1)" }, \
 	{ 's', "size", "BYTES", "probe/bench: message size (64)" }, \
 	{ 'm', "message", "TEXT", "probe: send TEXT instead of the pattern" }, \
-	{ 'W', "timeout", "SECS", "connect/echo timeout (5)" }, \
-	{ EO_JSON, "json", NULL, "print JSON Lines" }, \
+	{ 'W', "timeout", "SECS", "connect/echo timeout, as ping's -W (10)" }, \
+	{ 'w', "deadline", "SECS", "probe: stop after SECS in all" }, \
+	{ 'q', "quiet", NULL, "probe: print only the start and summary" }, \
+	{ EO_JSON, "json", NULL, "print JSON Lines (sockbox-json(7))" }, \
 	{ EO_STDIN, "stdin", NULL, "pipe mode: send stdin, write the echo to stdout" }, \
 	{ EO_BENCH, "bench", NULL, "load generator (-C, -s, -d, --bulk)" }, \
-	{ 'C', "conns", "N", "bench: connections (1)" }, \
+	{ 'C', "inflight", "N", "bench: messages in flight, one per connection (8)" }, \
 	{ 'd', "duration", "SECS", "bench: measure for SECS (5)" }, \
 	{ EO_BULK, "bulk", NULL, "bench: stream writes instead of ping-pong" }
 
@@ -44,6 +46,7 @@ struct echo_opts {
 	int64_t idle_ns;
 	const char *banner;
 	int pipe, bench;
+	int size_given, msg_given, count_given;
 	const char *server_opt, *client_opt;   /* first seen, for conflicts */
 	struct echo_client_cfg c;
 };

@@ -84,14 +84,41 @@ static int opt_result(struct opt_state *st, const struct opt *o,
 		opt_usage(stdout, h);
 		exit(0);
 	}
+	if (o->key == OPT_VERSION) {
+		printf("%s (sockbox) %s\n", applet_name, SOCKBOX_VERSION);
+		exit(0);
+	}
 	return o->key;
+}
+
+/* Where the spelling of the option at table index i is kept: one slot per
+ * option, so a name kept from an earlier option (for a later conflict
+ * message) is never overwritten by another option's. */
+static char *name_slot(struct opt_state *st, const struct applet_help *h,
+                       const struct opt *o)
+{
+	long i = o && o >= h->opts ? (long)(o - h->opts) : -1;
+	if (i < 0 || i >= OPT_MAX)
+		return st->names[OPT_MAX];      /* scratch: unknown, --help */
+	return st->names[i];
+}
+
+/* --version and -V, for applets whose table does not use them itself */
+static const struct opt version_opt = { OPT_VERSION, "version", NULL, NULL };
+
+static int has_key(const struct opt *o, int key)
+{
+	for (; o->key; o++)
+		if (o->key == key)
+			return 1;
+	return 0;
 }
 
 int opt_next(struct opt_state *st, int argc, char **argv,
              const struct applet_help *h)
 {
 	static const struct opt help_opt = { OPT_HELP, "help", NULL, NULL };
-	static char namebuf[64];
+	char *namebuf;
 	st->arg = NULL;
 
 	if (st->nextchar) {
@@ -128,7 +155,10 @@ int opt_next(struct opt_state *st, int argc, char **argv,
 		const struct opt *o = find_long(h->opts, name, len, &amb);
 		if (!o && !amb && len >= 3 && !strncmp("help", name, len))
 			o = &help_opt;
-		snprintf(namebuf, sizeof namebuf, "--%.*s", (int)(len > 40 ? 40 : len), name);
+		if (!o && !amb && len >= 4 && !strncmp("version", name, len))
+			o = &version_opt;
+		namebuf = name_slot(st, h, o);
+		snprintf(namebuf, OPT_NAME_MAX, "--%.*s", (int)(len > 40 ? 40 : len), name);
 		st->name = namebuf;
 		st->ind++;
 		if (amb)
@@ -136,7 +166,7 @@ int opt_next(struct opt_state *st, int argc, char **argv,
 		if (!o)
 			usage_error("unrecognized option '%s'", namebuf);
 		if (o->name)
-			snprintf(namebuf, sizeof namebuf, "--%s", o->name);
+			snprintf(namebuf, OPT_NAME_MAX, "--%.*s", 40, o->name);
 		if (o->arg) {
 			if (eq)
 				st->arg = eq + 1;
@@ -154,9 +184,12 @@ short_opt:
 	a = argv[st->ind];
 	{
 		int c = (unsigned char)a[st->nextchar];
-		snprintf(namebuf, sizeof namebuf, "-%c", c);
-		st->name = namebuf;
 		const struct opt *o = find_short(h->opts, c);
+		if (!o && c == 'V')
+			o = &version_opt;
+		namebuf = name_slot(st, h, o);
+		snprintf(namebuf, OPT_NAME_MAX, "-%c", c);
+		st->name = namebuf;
 		st->nextchar++;
 		int end = a[st->nextchar] == 0;
 		if (!o) {
@@ -207,6 +240,8 @@ void opt_usage(FILE *fp, const struct applet_help *h)
 		fprintf(fp, "  %-24s %s\n", left, o->help ? o->help : "");
 	}
 	fprintf(fp, "  %-24s %s\n", "    --help", "show this help and exit");
+	if (!has_key(h->opts, 'V'))
+		fprintf(fp, "  %-24s %s\n", "-V, --version", "show the version and exit");
 }
 
 static const char *range_text(int r)
@@ -260,4 +295,15 @@ uint16_t arg_port(const char *s, int allow_zero)
 		usage_error("invalid port '%s': %s (%d-65535)", s, range_text(r),
 		            allow_zero ? 0 : 1);
 	return (uint16_t)v;
+}
+
+const char *arg_operand(const char *s, const char *what, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+	if (n == 0)
+		usage_error("empty %s operand", what);
+	if (n > max)
+		usage_error("%s operand too long (more than %zu bytes): '%.40s...'",
+		            what, max, s);
+	return s;
 }

@@ -11,7 +11,9 @@
  *         "tcp-echo -l [OPTIONS] PORT\n   or: tcp-echo [OPTIONS] HOST PORT",
  *         "One-paragraph description.", opts };
  * and loops `while ((c = opt_next(&st, argc, argv, &help)) != -1)`.
- * opt_next() handles --help itself (usage on stdout, exit 0) and reports
+ * opt_next() handles --help itself (usage on stdout, exit 0), and -V and
+ * --version ("APPLET (sockbox) VERSION", exit 0) unless the table uses
+ * them, and reports
  * unknown options or missing arguments with usage_error() (exit 2).
  * Keys below 256 are also short options; keys >= OPT_LONG are long only.
  * After the loop, st.ind is the index of the first operand.
@@ -21,11 +23,14 @@
 #ifndef SB_OPT_H
 #define SB_OPT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #define OPT_LONG 256
-enum { OPT_HELP = 0x7fff };
+enum { OPT_HELP = 0x7fff, OPT_VERSION = 0x7ffe };
+#define OPT_MAX 64        /* options in one table */
+#define OPT_NAME_MAX 44   /* "--" + 40 + NUL */
 
 struct opt {
 	int key;           /* short option char, or OPT_LONG+n for long-only */
@@ -43,10 +48,13 @@ struct applet_help {
 struct opt_state {
 	int ind;            /* index of next argv element to process */
 	const char *arg;    /* argument of the option just returned */
-	const char *name;   /* how it was spelled: "-c" or "--count" */
+	const char *name;   /* how it was spelled: "-c" or "--count"; stays
+	                     * valid while st lives, until the same option is
+	                     * given again (one slot per option) */
 	/* private */
 	int nextchar;
 	int arg_missing;    /* option moved before operands has no argument */
+	char names[OPT_MAX + 1][OPT_NAME_MAX];
 };
 
 void opt_init(struct opt_state *st);
@@ -62,5 +70,8 @@ uint64_t opt_size(const struct opt_state *st, uint64_t min, uint64_t max);
 
 /* Checked operands. */
 uint16_t arg_port(const char *s, int allow_zero);
+/* Rejects an empty operand or one longer than max bytes (usage_error
+ * naming `what`, e.g. "HOST"); returns s. */
+const char *arg_operand(const char *s, const char *what, size_t max);
 
 #endif

@@ -272,6 +272,60 @@ static void test_values(void **state)
 	}
 }
 
+/* A name kept from an earlier option stays that option's name: the
+ * spelling lives in the state, one slot per option, not in one buffer. */
+static void test_kept_names(void **state)
+{
+	char a0[] = "tst", a1[] = "-v", a2[] = "--count", a3[] = "3",
+	     a4[] = "-q", a5[] = "--json";
+	char *argv[] = { a0, a1, a2, a3, a4, a5, NULL };
+	struct opt_state st, st2;
+	const char *first = NULL, *second = NULL;
+	int c;
+	(void)state;
+	opt_init(&st);
+	while ((c = opt_next(&st, 6, argv, &help)) != -1) {
+		if (!first)
+			first = st.name;
+		else if (!second)
+			second = st.name;
+	}
+	assert_string_equal(first, "-v");
+	assert_string_equal(second, "--count");
+	/* two parsers do not share storage either */
+	char b0[] = "tst", b1[] = "-s", b2[] = "9";
+	char *argv2[] = { b0, b1, b2, NULL };
+	opt_init(&st2);
+	assert_int_equal(opt_next(&st2, 3, argv2, &help), 's');
+	assert_string_equal(st2.name, "-s");
+	assert_string_equal(first, "-v");
+}
+
+static void child_version(void *arg)
+{
+	char a0[] = "tst";
+	char *argv[] = { a0, (char *)arg, NULL };
+	struct opt_state st;
+	applet_name = "tst";
+	opt_init(&st);
+	while (opt_next(&st, 2, argv, &help) != -1)
+		;
+	exit(3);
+}
+
+static void test_version(void **state)
+{
+	static const char *const spellings[] = { "-V", "--version", "--vers" };
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct child_result r;
+		run_child(child_version, (void *)spellings[i], &r);
+		assert_int_equal(r.code, 0);
+		assert_string_equal(r.out, "tst (sockbox) " SOCKBOX_VERSION "\n");
+		assert_int_equal(r.errlen, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +334,8 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_usage_text),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_kept_names),
+		cmocka_unit_test(test_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
