@@ -49,6 +49,12 @@ expect_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "expected: $2
 actual:   $3"; fi
 }
+# todo DESC [DETAIL]: a known gap (TAP "# TODO"): shown, not counted failed
+todo() {
+	_t_n=$((_t_n + 1))
+	echo "not ok $_t_n - $1 # TODO"
+	if [ $# -gt 1 ]; then printf '%s\n' "$2" | sed 's/^/#   /' | head -5; fi
+}
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 need() {
 	local c
