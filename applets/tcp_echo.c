@@ -31,6 +31,12 @@ static const struct opt opts[] = {
 	{ '4', NULL, NULL, "client: IPv4 only" },
 	{ '6', NULL, NULL, "client: IPv6 only" },
 	ECHO_CLIENT_OPTS,
+	ECHO_RULES,
+	OPT_RULE("bind + listen"),
+	OPT_RULE("listen ! 4 6"),
+	OPT_RULE("4 ! 6"),
+	OPT_RULE("listen # PORT"),
+	OPT_RULE("# HOST PORT"),
 	{ 0 }
 };
 
@@ -89,25 +95,15 @@ int tcp_echo_main(int argc, char **argv)
 		if (echo_opts_handle(&o, c, &st))
 			continue;
 		switch (c) {
-		case 'b':
-			bind_host = st.arg;
-			if (!o.server_opt)
-				o.server_opt = st.name;
-			break;
-		case '4': family = AF_INET; o.client_opt = st.name; break;
-		case '6': family = AF_INET6; o.client_opt = st.name; break;
+		case 'b': bind_host = arg_operand(st.arg, "-b ADDR", 253); break;
+		case '4': family = AF_INET; break;
+		case '6': family = AF_INET6; break;
 		default: usage_error("unknown option");
 		}
 	}
 	echo_opts_check(&o);
-	int nops = argc - st.ind;
-	if (o.listen) {
-		if (nops != 1)
-			usage_error("-l needs exactly one operand: PORT");
+	if (o.listen)
 		return serve(&o, bind_host, arg_port(argv[st.ind], 1));
-	}
-	if (nops != 2)
-		usage_error("need HOST and PORT");
 	const char *host = arg_operand(argv[st.ind], "HOST", 253);
 	uint16_t port = arg_port(argv[st.ind + 1], 0);
 	struct sb_addr a;

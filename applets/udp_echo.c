@@ -46,6 +46,14 @@ static const struct opt opts[] = {
 	{ OPT_BENCH, "bench", NULL, "benchmark: keep -C datagrams in flight for -d" },
 	{ 'C', "inflight", "N", "bench: datagrams in flight, 1-4096 (default 8)" },
 	{ 'd', "duration", "DUR", "bench: how long to run (default 5s)" },
+	OPT_RULE("listen ! count interval timeout deadline size quiet json bench "
+	         "inflight duration"),
+	OPT_RULE("bind max-size + listen"),
+	OPT_RULE("4 ! 6"),
+	OPT_RULE("bench ! count deadline"),
+	OPT_RULE("inflight duration + bench"),
+	OPT_RULE("listen # PORT"),
+	OPT_RULE("# HOST PORT"),
 	{ 0, NULL, NULL, NULL },
 };
 
@@ -65,7 +73,6 @@ struct udp_opts {
 	size_t max_size;
 	int family;
 	int bench;
-	int client_opt;            /* a client-only option was given */
 	struct echo_dgram_client_cfg cli;
 };
 
@@ -164,54 +171,36 @@ int udp_echo_main(int argc, char **argv)
 		case '6': o.family = AF_INET6; break;
 		case 'c':
 			o.cli.count = opt_u64(&st, 1, UINT64_MAX / 2);
-			o.client_opt = 1;
 			break;
 		case 'i':
 			o.cli.interval_ns = opt_dur(&st, NS_PER_SEC, 0, 3600 * NS_PER_SEC);
-			o.client_opt = 1;
 			break;
 		case 'W':
 			o.cli.timeout_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC,
 			                           3600 * NS_PER_SEC);
-			o.client_opt = 1;
 			break;
 		case 's':
 			o.cli.size = (size_t)opt_size(&st, PROBE_HDR, ECHO_DGRAM_SIZE_MAX);
-			o.client_opt = 1;
 			break;
-		case 'q': o.cli.quiet = 1; o.client_opt = 1; break;
-		case OPT_JSON: o.cli.json = 1; o.client_opt = 1; err_json(1); break;
+		case 'q': o.cli.quiet = 1; break;
+		case OPT_JSON: o.cli.json = 1; err_json(1); break;
 		case 'w':
 			o.cli.deadline_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC,
 			                            86400 * NS_PER_SEC);
-			o.client_opt = 1;
 			break;
-		case OPT_BENCH: o.bench = 1; o.client_opt = 1; break;
+		case OPT_BENCH: o.bench = 1; break;
 		case 'C':
 			o.cli.inflight = (uint32_t)opt_u64(&st, 1, ECHO_DGRAM_INFLIGHT_MAX);
-			o.client_opt = 1;
 			break;
 		case 'd':
 			o.cli.duration_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC,
 			                            3600 * NS_PER_SEC);
-			o.client_opt = 1;
 			break;
 		}
 	}
 	argc -= st.ind;
 	argv += st.ind;
-	if (o.listen) {
-		if (o.client_opt)
-			usage_error("-l takes only -b, --max-size, -4 and -6");
-		if (argc != 1)
-			usage_error(argc ? "too many operands" : "missing PORT");
+	if (o.listen)
 		return serve(&o, argv[0]);
-	}
-	if (o.bind || o.max_size)
-		usage_error("-b and --max-size need -l");
-	if (argc != 2)
-		usage_error(argc < 2 ? "missing HOST or PORT" : "too many operands");
-	if (o.bench && (o.cli.count || o.cli.deadline_ns))
-		usage_error("-c and -w apply to probe mode only; --bench runs for -d");
 	return client(&o, argv[0], argv[1]);
 }

@@ -37,6 +37,9 @@ static const struct opt opts[] = {
 	ECHO_SERVER_OPTS,
 	{ EO_MODE, "mode", "OCTAL", "server: permissions of the socket file" },
 	ECHO_CLIENT_OPTS,
+	ECHO_RULES,
+	OPT_RULE("mode + listen"),
+	OPT_RULE("# PATH"),
 	{ 0 }
 };
 
@@ -181,8 +184,6 @@ int uds_echo_main(int argc, char **argv)
 				usage_error("--mode: '%s' is not an octal mode (0-7777)",
 				            st.arg);
 			mode = (int)m;
-			if (!o.server_opt)
-				o.server_opt = st.name;
 			break;
 		}
 		default: usage_error("unknown option");
@@ -190,9 +191,7 @@ int uds_echo_main(int argc, char **argv)
 	}
 	if (type != UDS_DGRAM)
 		echo_opts_check(&o);
-	if (argc - st.ind != 1)
-		usage_error("need exactly one operand: PATH");
-	const char *path = argv[st.ind];
+	const char *path = arg_operand(argv[st.ind], "PATH", 107);
 	struct sb_addr a;
 	if (!*path || addr_unix(path, &a) < 0)
 		usage_error("'%s': not a usable socket path (1-107 bytes)", path);

@@ -25,76 +25,45 @@ void echo_opts_init(struct echo_opts *o)
 
 int echo_opts_handle(struct echo_opts *o, int key, const struct opt_state *st)
 {
-	int server = 1;
 	switch (key) {
-	case 'l': o->listen = 1; return 1;
+	case 'l': o->listen = 1; break;
 	case 'v': o->verbose = 1; break;
 	case EO_MAXCONNS: o->max_conns = (uint32_t)opt_u64(st, 1, 1000000); break;
 	case EO_IDLE:
 		o->idle_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC, 86400 * NS_PER_SEC);
 		break;
 	case EO_BANNER: o->banner = st->arg; break;
-	default:
-		server = 0;
-		switch (key) {
-		case 'i': o->c.interval_ns = opt_dur(st, NS_PER_SEC, 0, 3600 * NS_PER_SEC); break;
-		case 's':
-			o->c.size = (size_t)opt_size(st, 1, ECHO_SIZE_MAX);
-			o->size_given = 1;
-			break;
-		case 'c':
-			o->c.count = opt_u64(st, 1, UINT64_MAX / 2);
-			o->count_given = 1;
-			break;
-		case 'm': o->c.msg = st->arg; o->msg_given = 1; break;
-		case 'q': o->c.quiet = 1; break;
-		case 'w':
-			o->c.deadline_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
-			                           86400 * NS_PER_SEC);
-			break;
-		case 'W':
-			o->c.timeout_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
-			                          3600 * NS_PER_SEC);
-			break;
-		case EO_JSON: o->c.json = 1; err_json(1); break;
-		case EO_STDIN: o->pipe = 1; break;
-		case EO_BENCH: o->bench = 1; break;
-		case 'C': o->c.conns = (uint32_t)opt_u64(st, 1, 19000); break;
-		case 'd':
-			o->c.duration_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
-			                           86400 * NS_PER_SEC);
-			break;
-		case EO_BULK: o->c.bulk = 1; break;
-		default: return 0;
-		}
+	case 'c': o->c.count = opt_u64(st, 1, UINT64_MAX / 2); break;
+	case 'i': o->c.interval_ns = opt_dur(st, NS_PER_SEC, 0, 3600 * NS_PER_SEC); break;
+	case 's': o->c.size = (size_t)opt_size(st, 1, ECHO_SIZE_MAX); break;
+	case 'm': o->c.msg = st->arg; break;
+	case 'q': o->c.quiet = 1; break;
+	case 'w':
+		o->c.deadline_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
+		                           86400 * NS_PER_SEC);
+		break;
+	case 'W':
+		o->c.timeout_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
+		                          3600 * NS_PER_SEC);
+		break;
+	case EO_JSON: o->c.json = 1; err_json(1); break;
+	case EO_STDIN: o->pipe = 1; break;
+	case EO_BENCH: o->bench = 1; break;
+	case 'C': o->c.conns = (uint32_t)opt_u64(st, 1, 19000); break;
+	case 'd':
+		o->c.duration_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
+		                           86400 * NS_PER_SEC);
+		break;
+	case EO_BULK: o->c.bulk = 1; break;
+	default: return 0;
 	}
-	if (server && !o->server_opt)
-		o->server_opt = st->name;
-	if (!server && !o->client_opt)
-		o->client_opt = st->name;
 	return 1;
 }
 
 void echo_opts_check(const struct echo_opts *o)
 {
-	if (o->listen && o->client_opt)
-		usage_error("%s is a client option; it cannot be used with -l",
-		            o->client_opt);
-	if (!o->listen && o->server_opt)
-		usage_error("%s is a server option; it needs -l", o->server_opt);
-	if (o->pipe && o->bench)
-		usage_error("--stdin and --bench cannot be combined");
-	if (o->c.msg && (o->bench || o->pipe))
-		usage_error("-m applies to probe mode only");
 	if (o->c.msg && !*o->c.msg)
 		usage_error("-m needs a non-empty TEXT");
-	if (o->size_given && o->msg_given)
-		usage_error("-s and -m cannot be combined: -m's TEXT sets the size");
-	if (o->bench && (o->count_given || o->c.deadline_ns))
-		usage_error("%s applies to probe mode only; --bench runs for -d",
-		            o->count_given ? "-c" : "-w");
-	if (o->pipe && (o->count_given || o->c.json || o->c.quiet))
-		usage_error("-c, -q and --json do not apply to --stdin");
 }
 
 int echo_cli_client(const struct echo_opts *o)

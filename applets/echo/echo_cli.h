@@ -39,6 +39,18 @@ enum {
 	{ 'd', "duration", "SECS", "bench: measure for SECS (5)" }, \
 	{ EO_BULK, "bulk", NULL, "bench: stream writes instead of ping-pong" }
 
+/* The family's conflicts, declared (opt.h "Rules"); the applet adds its
+ * own (-b, --mode, -4/-6) and its operand rules after these. */
+#define ECHO_RULES \
+	OPT_RULE("listen ! count interval size message timeout deadline quiet " \
+	         "json stdin bench inflight duration bulk"), \
+	OPT_RULE("verbose max-conns idle-timeout banner + listen"), \
+	OPT_RULE("size ! message"), \
+	OPT_RULE("message ! bench stdin"), \
+	OPT_RULE("bench ! count deadline stdin"), \
+	OPT_RULE("stdin ! count deadline interval json quiet"), \
+	OPT_RULE("inflight duration bulk + bench")
+
 struct echo_opts {
 	int listen;
 	int verbose;
@@ -46,15 +58,13 @@ struct echo_opts {
 	int64_t idle_ns;
 	const char *banner;
 	int pipe, bench;
-	int size_given, msg_given, count_given;
-	const char *server_opt, *client_opt;   /* first seen, for conflicts */
 	struct echo_client_cfg c;
 };
 
 void echo_opts_init(struct echo_opts *o);
 /* Handle a shared option: 1 when `key` was one, 0 otherwise. */
 int echo_opts_handle(struct echo_opts *o, int key, const struct opt_state *st);
-/* Reject server options without -l and client options with it. */
+/* Checks what the ECHO_RULES cannot (option values). */
 void echo_opts_check(const struct echo_opts *o);
 /* Run the client mode selected (probe, --stdin, --bench): exit status. */
 int echo_cli_client(const struct echo_opts *o);

@@ -94,17 +94,18 @@ static int opt_result(struct opt_state *st, const struct opt *o,
 /* Where the spelling of the option at table index i is kept: one slot per
  * option, so a name kept from an earlier option (for a later conflict
  * message) is never overwritten by another option's. */
+/* --version and -V, for applets whose table does not use them itself */
+static const struct opt version_opt = { OPT_VERSION, "version", NULL, NULL };
+
 static char *name_slot(struct opt_state *st, const struct applet_help *h,
                        const struct opt *o)
 {
-	long i = o && o >= h->opts ? (long)(o - h->opts) : -1;
-	if (i < 0 || i >= OPT_MAX)
-		return st->names[OPT_MAX];      /* scratch: unknown, --help */
-	return st->names[i];
+	st->cur = -1;
+	for (int i = 0; o && h->opts[i].key && i < OPT_MAX; i++)
+		if (&h->opts[i] == o)
+			st->cur = i;
+	return st->names[st->cur >= 0 ? st->cur : OPT_MAX];
 }
-
-/* --version and -V, for applets whose table does not use them itself */
-static const struct opt version_opt = { OPT_VERSION, "version", NULL, NULL };
 
 static int has_key(const struct opt *o, int key)
 {
@@ -114,8 +115,121 @@ static int has_key(const struct opt *o, int key)
 	return 0;
 }
 
+static int next_option(struct opt_state *st, int argc, char **argv,
+                       const struct applet_help *h);
+
+/* Index in the table of the option a rule word names; -1 if none. */
+static int rule_index(const struct opt *opts, const char *w, size_t n)
+{
+	for (int i = 0; opts[i].key && i < OPT_MAX; i++) {
+		if (n == 1 && opts[i].key == (unsigned char)w[0])
+			return i;
+		if (opts[i].name && strlen(opts[i].name) == n &&
+		    !strncmp(opts[i].name, w, n))
+			return i;
+	}
+	return -1;
+}
+
+/* The options a list of rule words names, as a bit set. */
+static uint64_t rule_set(const struct opt *opts, const char *w,
+                         const char *end)
+{
+	uint64_t set = 0;
+	while (w < end) {
+		while (w < end && *w == ' ')
+			w++;
+		const char *e = w;
+		while (e < end && *e != ' ')
+			e++;
+		int i = rule_index(opts, w, (size_t)(e - w));
+		if (e > w && i >= 0)
+			set |= (uint64_t)1 << i;
+		w = e;
+	}
+	return set;
+}
+
+static int lowest(uint64_t set)
+{
+	return __builtin_ctzll(set);
+}
+
+/* How the table names option i when the user did not give it. */
+static void canon_name(const struct opt *o, char *buf, size_t n)
+{
+	if (o->key < OPT_LONG)
+		snprintf(buf, n, "-%c", o->key);
+	else
+		snprintf(buf, n, "--%s", o->name ? o->name : "?");
+}
+
+/* spec: the operand names ("HOST PORT"); exactly that many operands. */
+static void check_operands(const char *spec, int argc, char **argv, int ind)
+{
+	int want = 0, have = argc - ind;
+	const char *w = spec;
+	while (*w) {
+		w += strspn(w, " ");
+		size_t n = strcspn(w, " ");
+		if (!n)
+			break;
+		if (want == have)
+			usage_error("missing operand: %.*s", (int)n, w);
+		want++;
+		w += n;
+	}
+	if (have > want)
+		usage_error("extra operand '%.40s'", argv[ind + want]);
+}
+
+static void check_rules(struct opt_state *st, int argc, char **argv,
+                        const struct applet_help *h)
+{
+	char canon[OPT_NAME_MAX];
+	for (const struct opt *r = h->opts; r->key; r++) {
+		if (r->key != OPT_RULE_KEY || !r->arg)
+			continue;
+		const char *rule = r->arg, *end = rule + strlen(rule);
+		const char *op = strpbrk(rule, "!+#");
+		if (!op)
+			continue;
+		uint64_t lhs = rule_set(h->opts, rule, op);
+		uint64_t rhs = rule_set(h->opts, op + 1, end);
+		uint64_t got = lhs & st->seen;
+		if (*op == '#') {
+			if (strspn(rule, " ") == (size_t)(op - rule) || got) {
+				check_operands(op + 1, argc, argv, st->ind);
+				return;
+			}
+			continue;
+		}
+		if (!got)
+			continue;
+		if (*op == '!' && (rhs & st->seen))
+			usage_error("'%s' and '%s' cannot be combined",
+			            st->names[lowest(got)],
+			            st->names[lowest(rhs & st->seen)]);
+		if (*op == '+' && !(rhs & st->seen)) {
+			canon_name(&h->opts[lowest(rhs)], canon, sizeof canon);
+			usage_error("'%s' needs '%s'", st->names[lowest(got)], canon);
+		}
+	}
+}
+
 int opt_next(struct opt_state *st, int argc, char **argv,
              const struct applet_help *h)
+{
+	int c = next_option(st, argc, argv, h);
+	if (c == -1)
+		check_rules(st, argc, argv, h);
+	else if (st->cur >= 0 && st->cur < OPT_MAX)
+		st->seen |= (uint64_t)1 << st->cur;
+	return c;
+}
+
+static int next_option(struct opt_state *st, int argc, char **argv,
+                       const struct applet_help *h)
 {
 	static const struct opt help_opt = { OPT_HELP, "help", NULL, NULL };
 	char *namebuf;
@@ -228,6 +342,8 @@ void opt_usage(FILE *fp, const struct applet_help *h)
 	fputs("\nOptions:\n", fp);
 	for (const struct opt *o = h->opts; o->key; o++) {
 		char left[64];
+		if (o->key == OPT_RULE_KEY)
+			continue;
 		int n = 0;
 		if (o->key < OPT_LONG)
 			n = snprintf(left, sizeof left, "-%c%s", o->key, o->name ? ", " : "");

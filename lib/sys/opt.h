@@ -18,6 +18,19 @@
  * Keys below 256 are also short options; keys >= OPT_LONG are long only.
  * After the loop, st.ind is the index of the first operand.
  *
+ * Rules: conflicts and operand counts are declared in the table, as
+ * entries OPT_RULE("s ! m"), not checked by hand; opt_next() checks them
+ * once the options end (before it returns -1), in table order, and the
+ * first broken one is a usage_error().
+ * An option is named by its short letter ("c") or long name ("bench").
+ *     "A B ! X Y"   none of A, B together with any of X, Y:
+ *                   "'-s' and '-m' cannot be combined"
+ *     "A B + X Y"   A or B needs one of X, Y: "'--banner' needs '-l'"
+ *     "X # PORT"    with X given: exactly these operands ("missing
+ *     "# HOST PORT" operand: PORT", "extra operand 'x'"); the first
+ *                   matching "#" rule applies, one without X always
+ * Names in messages are as the user spelled them (st->name's slots).
+ *
  * The opt_*() value helpers range-check an option argument and call
  * usage_error() with the option's name when it is bad. */
 #ifndef SB_OPT_H
@@ -28,7 +41,9 @@
 #include <stdio.h>
 
 #define OPT_LONG 256
-enum { OPT_HELP = 0x7fff, OPT_VERSION = 0x7ffe };
+enum { OPT_HELP = 0x7fff, OPT_VERSION = 0x7ffe, OPT_RULE_KEY = 0x7ffd };
+/* A table entry that is a rule, not an option (see "Rules"). */
+#define OPT_RULE(text) { OPT_RULE_KEY, NULL, (text), NULL }
 #define OPT_MAX 64        /* options in one table */
 #define OPT_NAME_MAX 44   /* "--" + 40 + NUL */
 
@@ -55,6 +70,8 @@ struct opt_state {
 	int nextchar;
 	int arg_missing;    /* option moved before operands has no argument */
 	char names[OPT_MAX + 1][OPT_NAME_MAX];
+	uint64_t seen;      /* bit i: opts[i] was given */
+	int cur;            /* table index of the option just parsed, or -1 */
 };
 
 void opt_init(struct opt_state *st);
