@@ -163,7 +163,7 @@ int udp_echo_main(int argc, char **argv)
 	while ((c = opt_next(&st, argc, argv, &help)) != -1) {
 		switch (c) {
 		case 'l': o.listen = 1; break;
-		case 'b': o.bind = st.arg; break;
+		case 'b': o.bind = arg_operand(st.arg, "-b ADDR", 253); break;
 		case OPT_MAXSIZE:
 			o.max_size = (size_t)opt_size(&st, 1, ECHO_DGRAM_MAX_LIMIT);
 			break;

@@ -326,6 +326,101 @@ static void test_version(void **state)
 	}
 }
 
+/* --- declared rules (OPT_RULE): conflicts, needs, operand counts --- */
+
+enum { R_BENCH = OPT_LONG + 10, R_JSON };
+static const struct opt ropts[] = {
+	{ 'l', "listen", NULL, "server" },
+	{ 'v', "verbose", NULL, "server: log" },
+	{ 'c', "count", "N", "probes" },
+	{ 's', "size", "N", "size" },
+	{ 'm', "message", "T", "text" },
+	{ R_BENCH, "bench", NULL, "load" },
+	{ R_JSON, "json", NULL, "json" },
+	OPT_RULE("listen ! count size message bench json"),
+	OPT_RULE("verbose + listen"),
+	OPT_RULE("size ! message"),
+	OPT_RULE("bench ! count"),
+	OPT_RULE("listen # PORT"),
+	OPT_RULE("# HOST PORT"),
+	{ 0, NULL, NULL, NULL },
+};
+static const struct applet_help rhelp = { "rtst [OPTIONS] HOST PORT", NULL, ropts };
+
+static void child_rules(void *arg)
+{
+	const char *const *args = arg;
+	char *argv[MAXARGS + 1];
+	int argc = 0;
+	argv[argc++] = (char *)"rtst";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	struct opt_state st;
+	applet_name = "rtst";
+	opt_init(&st);
+	while (opt_next(&st, argc, argv, &rhelp) != -1)
+		;
+	printf("ok %d\n", argc - st.ind);
+	exit(0);
+}
+
+static void test_rules(void **state)
+{
+	static const struct errcase t[] = {
+		{ { "-s", "10", "-m", "hi", "h", "1", NULL },
+		  "rtst: '-s' and '-m' cannot be combined\n" },
+		{ { "--message=hi", "--size", "10", "h", "1", NULL },
+		  "rtst: '--size' and '--message' cannot be combined\n" },
+		{ { "-c", "1", "--bench", "h", "1", NULL },
+		  "rtst: '--bench' and '-c' cannot be combined\n" },
+		/* the names are the ones each option was spelled with, even
+		 * after later options were parsed (no shared name buffer) */
+		{ { "--verb", "-c", "3", "h", "1", NULL },
+		  "rtst: '--verbose' needs '-l'\n" },
+		{ { "-v", "-c", "3", "--json", "h", "1", NULL },
+		  "rtst: '-v' needs '-l'\n" },
+		{ { "-l", "--json", "7", NULL },
+		  "rtst: '-l' and '--json' cannot be combined\n" },
+		{ { "-l", NULL }, "rtst: missing operand: PORT\n" },
+		{ { "-l", "1", "2", NULL }, "rtst: extra operand '2'\n" },
+		{ { NULL }, "rtst: missing operand: HOST\n" },
+		{ { "h", NULL }, "rtst: missing operand: PORT\n" },
+		{ { "h", "1", "x", NULL }, "rtst: extra operand 'x'\n" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct child_result r;
+		run_child(child_rules, (void *)t[i].args, &r);
+		char want[256];
+		snprintf(want, sizeof want,
+		         "%sTry 'rtst --help' for more information.\n", t[i].msg);
+		if (!r.exited || r.code != 2 || strcmp(r.err, want))
+			fail_msg("case %zu: code %d stderr '%s' want '%s'", i, r.code,
+			         r.err, want);
+		assert_int_equal(r.err_writes, 1);
+	}
+	static const char *const good[][MAXARGS] = {
+		{ "-l", "-v", "7", NULL }, { "-s", "9", "h", "1", NULL },
+		{ "--bench", "h", "1", NULL }, { "h", "-m", "x", "1", NULL },
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct child_result r;
+		run_child(child_rules, (void *)good[i], &r);
+		if (r.code != 0 || r.errlen)
+			fail_msg("good case %zu: code %d err '%s'", i, r.code, r.err);
+	}
+	/* rules are not options: not in --help, not matched as --names */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	opt_usage(fp, &rhelp);
+	fclose(fp);
+	assert_null(strstr(buf, "listen !"));
+	assert_non_null(strstr(buf, "-V, --version"));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_kept_names),
 		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
