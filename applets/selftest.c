@@ -259,7 +259,7 @@ static int run(struct selftest *t, char *const argv[], char *out, size_t outsz)
 struct server {
 	pid_t pid;
 	int fd;
-	char addr[256];     /* after "listening on " */
+	char addr[256];     /* after NET_READY_PREFIX */
 	char port[16];
 };
 
@@ -271,16 +271,17 @@ static int server_start(struct selftest *t, struct server *s,
 		snprintf(why, whysz, "cannot start server: %s", strerror(errno));
 		return -1;
 	}
-	char line[sizeof s->addr + 13];
+	char line[sizeof s->addr + sizeof NET_READY_PREFIX];
+	const char *where = NULL;
 	if (read_line(s->fd, line, sizeof line, clock_mono_ns() + t->timeout_ns) < 0 ||
-	    strncmp(line, "listening on ", 13) != 0) {
+	    (where = net_ready_parse(line)) == NULL) {
 		kill(s->pid, SIGKILL);
 		int rc = reap(t, s->pid, clock_mono_ns() + t->timeout_ns);
 		close(s->fd);
 		snprintf(why, whysz, "server did not start (exit %d)", rc);
 		return -1;
 	}
-	snprintf(s->addr, sizeof s->addr, "%s", line + 13);
+	snprintf(s->addr, sizeof s->addr, "%s", where);
 	const char *colon = strrchr(s->addr, ':');
 	snprintf(s->port, sizeof s->port, "%s", colon ? colon + 1 : "");
 	return 0;
@@ -443,21 +444,6 @@ static unsigned char body_byte(size_t i)
 	return (unsigned char)(x >> 24);
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Serve one request per connection: /cl with Content-Length, /chunked in
  * uneven chunks with an extension and a trailer.  Runs in a child. */
 static void http_serve(int lfd)
@@ -486,26 +472,26 @@ static void http_serve(int lfd)
 		if (strncmp(req, "GET /cl ", 8) == 0) {
 			int h = snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
 			                 "Content-Type: application/octet-stream\r\n\r\n", BODY_LEN);
-			write_all(c, hdr, (size_t)h);
-			write_all(c, body, BODY_LEN);
+			net_write_all(c, hdr, (size_t)h, NULL);
+			net_write_all(c, body, BODY_LEN, NULL);
 		} else if (strncmp(req, "GET /chunked ", 13) == 0) {
 			static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-			write_all(c, head, sizeof head - 1);
+			net_write_all(c, head, sizeof head - 1, NULL);
 			size_t off = 0, step = 1;
 			while (off < BODY_LEN) {
 				size_t len = step < BODY_LEN - off ? step : BODY_LEN - off;
 				int h = snprintf(hdr, sizeof hdr, "%zx;ext=1\r\n", len);
-				write_all(c, hdr, (size_t)h);
-				write_all(c, body + off, len);
-				write_all(c, "\r\n", 2);
+				net_write_all(c, hdr, (size_t)h, NULL);
+				net_write_all(c, body + off, len, NULL);
+				net_write_all(c, "\r\n", 2, NULL);
 				off += len;
 				step = step * 3 + 1;
 			}
 			static const char tail[] = "0\r\nX-Trailer: yes\r\n\r\n";
-			write_all(c, tail, sizeof tail - 1);
+			net_write_all(c, tail, sizeof tail - 1, NULL);
 		} else {
 			static const char nf[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
-			write_all(c, nf, sizeof nf - 1);
+			net_write_all(c, nf, sizeof nf - 1, NULL);
 		}
 		close(c);
 	}

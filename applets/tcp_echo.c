@@ -63,21 +63,14 @@ static int serve(const struct echo_opts *o, const char *bind_host,
 			die_as("resolve", 2, "%s: %s", bind_host, addr_strerror(r));
 		fd = net_listen(&a, SOCK_STREAM, SOMAXCONN, &bound);
 	} else {
-		/* "::" takes both families; fall back where IPv6 is off */
-		addr_numeric("::", port, &a);
-		fd = net_listen(&a, SOCK_STREAM, SOMAXCONN, &bound);
-		if (fd < 0) {
-			addr_numeric("0.0.0.0", port, &a);
-			fd = net_listen(&a, SOCK_STREAM, SOMAXCONN, &bound);
-		}
+		fd = net_listen_any(port, AF_UNSPEC, SOCK_STREAM, SOMAXCONN, &bound);
 	}
 	if (fd < 0)
 		die_sys(2, "listen on port %u", port);
 	int sfd = echo_cli_signals();
 	char buf[ADDR_STRLEN];
-	printf("listening on %s\n",
-	       addr_format((struct sockaddr *)&bound.ss, bound.len, buf, sizeof buf));
-	fflush(stdout);
+	net_ready_announce(addr_format((struct sockaddr *)&bound.ss, bound.len,
+	                               buf, sizeof buf));
 	int rc = echo_cli_serve(o, fd, sfd, 0);
 	close(fd);
 	return rc;

@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "applet.h"
 #include "clock.h"
+#include "echo_cli.h"
 #include "echo_dgram.h"
 #include "err.h"
 #include "net.h"
@@ -78,7 +79,6 @@ struct udp_opts {
 
 static int serve(const struct udp_opts *o, const char *port_s)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	struct echo_dgram_server_cfg cfg = { o->max_size, -1 };
 	struct echo_dgram_server_stats st;
 	struct sb_addr a, bound;
@@ -86,29 +86,22 @@ static int serve(const struct udp_opts *o, const char *port_s)
 	char buf[ADDR_STRLEN], line[256];
 	int fd, r;
 
-	cfg.stop_fd = sig_fd(sigs);
-	if (cfg.stop_fd < 0)
-		die_sys(2, "signalfd");
+	cfg.stop_fd = echo_cli_signals();
 	if (o->bind) {
 		r = addr_resolve(o->bind, port, o->family, SOCK_DGRAM, 1, &a);
 		if (r)
-			die(2, "%s: %s", o->bind, addr_strerror(r));
+			die_as("resolve", 2, "%s: %s", o->bind, addr_strerror(r));
 		fd = net_listen(&a, SOCK_DGRAM, 0, &bound);
+		if (fd < 0)
+			die_sys(2, "bind %s", addr_format((struct sockaddr *)&a.ss,
+			                                  a.len, buf, sizeof(buf)));
 	} else {
-		/* "::" serves IPv6 and IPv4; fall back where IPv6 is off */
-		addr_numeric(o->family == AF_INET ? "0.0.0.0" : "::", port, &a);
-		fd = net_listen(&a, SOCK_DGRAM, 0, &bound);
-		if (fd < 0 && o->family == AF_UNSPEC && errno == EAFNOSUPPORT) {
-			addr_numeric("0.0.0.0", port, &a);
-			fd = net_listen(&a, SOCK_DGRAM, 0, &bound);
-		}
+		fd = net_listen_any(port, o->family, SOCK_DGRAM, 0, &bound);
+		if (fd < 0)
+			die_sys(2, "bind port %u", port);
 	}
-	if (fd < 0)
-		die_sys(2, "bind %s", addr_format((struct sockaddr *)&a.ss, a.len,
-		                                  buf, sizeof(buf)));
-	printf("listening on %s\n",
-	       addr_format((struct sockaddr *)&bound.ss, bound.len, buf, sizeof(buf)));
-	fflush(stdout);
+	net_ready_announce(addr_format((struct sockaddr *)&bound.ss, bound.len,
+	                               buf, sizeof(buf)));
 	if (echo_dgram_serve(fd, &cfg, &st) < 0)
 		die_sys(2, "serve");
 	err_msg("%s", echo_dgram_stats_format(&st, line, sizeof(line)));
@@ -119,7 +112,6 @@ static int serve(const struct udp_opts *o, const char *port_s)
 static int client(const struct udp_opts *o, const char *host,
                   const char *port_s)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	struct echo_dgram_client_cfg cfg = o->cli;
 	uint16_t port = arg_port(port_s, 0);
 	struct sb_addr a;
@@ -134,9 +126,7 @@ static int client(const struct udp_opts *o, const char *host,
 	         host, port);
 	cfg.addr = &a;
 	cfg.target = target;
-	cfg.stop_fd = sig_fd(sigs);
-	if (cfg.stop_fd < 0)
-		die_sys(2, "signalfd");
+	cfg.stop_fd = echo_cli_signals();
 	fd = echo_dgram_client_socket(&a);
 	if (fd < 0)
 		die_sys(2, "connect %s", target);

@@ -24,6 +24,7 @@
 #include "echo_cli.h"
 #include "echo_dgram.h"
 #include "err.h"
+#include "net.h"
 #include "num.h"
 #include "opt.h"
 #include "seqtrack.h"
@@ -84,8 +85,7 @@ static int serve_stream(const struct echo_opts *o, enum uds_type t,
 	struct uds_path up;
 	int fd = listen_or_die(path, type_socktype(t), mode, &up);
 	int sfd = echo_cli_signals();
-	printf("listening on %s\n", path);
-	fflush(stdout);
+	net_ready_announce(path);
 	int rc = echo_cli_serve(o, fd, sfd, t == UDS_SEQPACKET);
 	close(fd);
 	uds_path_remove(&up);
@@ -99,7 +99,6 @@ static int serve_stream(const struct echo_opts *o, enum uds_type t,
  * of datagrams in flight in bench mode). */
 static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	struct sb_addr a;
 	int fd, sfd, r;
 
@@ -116,9 +115,7 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 		usage_error("-C: at most %u datagrams in flight",
 		            ECHO_DGRAM_INFLIGHT_MAX);
 	/* block the signals before the readiness line: none is lost */
-	sfd = sig_fd(sigs);
-	if (sfd < 0)
-		die_sys(2, "signalfd");
+	sfd = echo_cli_signals();
 	if (o->listen) {
 		struct echo_dgram_server_cfg cfg = { 0, sfd };
 		struct echo_dgram_server_stats st;
@@ -126,8 +123,7 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 		char line[256];
 
 		fd = listen_or_die(path, SOCK_DGRAM, mode, &up);
-		printf("listening on %s\n", path);
-		fflush(stdout);
+		net_ready_announce(path);
 		r = echo_dgram_serve(fd, &cfg, &st);
 		if (r < 0)
 			err_sys("event loop");
@@ -135,7 +131,7 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 			err_msg("%s", echo_dgram_stats_format(&st, line, sizeof line));
 		close(fd);
 		uds_path_remove(&up);
-		return r < 0 ? 1 : 0;
+		return r < 0 ? 2 : 0;
 	}
 	struct echo_dgram_client_cfg cfg = {
 		.addr = &a, .target = path, .json = o->c.json, .stop_fd = sfd,

@@ -78,11 +78,10 @@ int echo_cli_client(const struct echo_opts *o)
 
 int echo_cli_signals(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	signal(SIGPIPE, SIG_IGN);
-	int sfd = sig_fd(sigs);
+	int sfd = sig_stop_fd();
 	if (sfd < 0)
-		die_sys(1, "signalfd");
+		die_sys(2, "signalfd");
 	return sfd;
 }
 
@@ -107,5 +106,5 @@ int echo_cli_serve(const struct echo_opts *o, int lfd, int sfd, int seqpacket)
 	        (unsigned long long)st.idle_closed, (unsigned long)st.peak,
 	        (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out);
 	close(sfd);
-	return r < 0 ? 1 : 0;
+	return r < 0 ? 2 : 0;
 }

@@ -68,13 +68,14 @@ int echo_opts_handle(struct echo_opts *o, int key, const struct opt_state *st);
 void echo_opts_check(const struct echo_opts *o);
 /* Run the client mode selected (probe, --stdin, --bench): exit status. */
 int echo_cli_client(const struct echo_opts *o);
-/* Block SIGINT/SIGTERM into a signalfd (and ignore SIGPIPE).  Call it
- * BEFORE printing the "listening on" line: a signal sent as soon as that
- * line is read must be queued, not lost or fatal.  Exits 1 on failure. */
+/* Block SIGINT/SIGTERM into a signalfd (and ignore SIGPIPE), for every
+ * echo applet.  Call it BEFORE printing the "listening on" line: a signal
+ * sent as soon as that line is read must be queued, not lost or fatal.
+ * Exits 2 (set-up failure) when it cannot. */
 int echo_cli_signals(void);
 /* Serve on lfd until sfd (echo_cli_signals) reports SIGINT/SIGTERM, then
- * print the stats line on stderr.  Returns the exit status (0, or 1 when
- * the loop failed). */
+ * print the stats line on stderr.  Returns the exit status (0, or 2 when
+ * the event loop failed: sockbox(1)'s shared exit codes). */
 int echo_cli_serve(const struct echo_opts *o, int lfd, int sfd, int seqpacket);
 
 #endif

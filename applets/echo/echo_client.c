@@ -329,25 +329,6 @@ int echo_probe_run(const struct echo_client_cfg *c)
 
 /* ---- pipe mode ---- */
 
-static int write_full(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				net_wait(fd, POLLOUT, -1);
-				continue;
-			}
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int echo_pipe_run(const struct echo_client_cfg *c)
 {
 	enum { CHUNK = 65536 };
@@ -441,7 +422,7 @@ int echo_pipe_run(const struct echo_client_cfg *c)
 			if (n > 0) {
 				last = clock_mono_ns();
 				nout += (uint64_t)n;
-				if (write_full(1, buf, (size_t)n) < 0) {
+				if (net_write_all(1, buf, (size_t)n, NULL) < 0) {
 					err_sys("write stdout");
 					rc = 1;
 					break;
@@ -487,7 +468,7 @@ struct bconn {
 };
 
 struct bench {
-	struct loop loop;                  /* first: callbacks get &loop */
+	struct loop loop;
 	const struct echo_client_cfg *c;
 	struct bconn *conns;
 	char *pat, *rbuf;
@@ -499,10 +480,6 @@ struct bench {
 	struct rtt_stats st;
 };
 
-static struct bench *bench_of(struct loop *l)
-{
-	return (struct bench *)(void *)l;
-}
 
 static void bconn_kill(struct bench *b, struct bconn *k, uint32_t *counter)
 {
@@ -575,7 +552,7 @@ static void bconn_recv(struct bench *b, struct bconn *k, int64_t now)
 
 static void bconn_cb(struct loop *l, struct loop_io *io, uint32_t ev)
 {
-	struct bench *b = bench_of(l);
+	struct bench *b = io->ctx;
 	struct bconn *k = (struct bconn *)(void *)io;
 	int64_t now = clock_mono_ns();
 	if (k->state == B_CONNECTING) {
@@ -614,6 +591,7 @@ static void bench_connect_more(struct bench *b)
 		}
 		k->io.fd = fd;
 		k->io.cb = bconn_cb;
+		k->io.ctx = b;
 		if (connect(fd, (const struct sockaddr *)&b->c->addr->ss,
 		            b->c->addr->len) < 0 && errno != EINPROGRESS &&
 		    errno != EAGAIN) {
@@ -727,11 +705,13 @@ int echo_bench_run(const struct echo_client_cfg *c)
 	b->window = (uint64_t)c->size * (c->bulk ? ECHO_BULK_WINDOW : 1);
 	stats_init(&b->st);
 	int64_t connect_deadline = clock_mono_ns() + c->timeout_ns;
+	int loop_failed = 0;
 	bench_connect_more(b);
 	while (!b->done) {
 		int64_t dl = b->running ? b->t_end : connect_deadline;
 		if (loop_once(&b->loop, dl) < 0) {
 			err_sys("epoll");
+			loop_failed = 1;
 			break;
 		}
 		int64_t now = clock_mono_ns();
@@ -760,7 +740,7 @@ int echo_bench_run(const struct echo_client_cfg *c)
 	}
 	b->running = 0;
 	double secs = (double)(b->t_end - b->t_start) / 1e9;
-	int rc = (b->connect_err + b->io_err + b->mismatch) ? 1 : 0;
+	int rc = loop_failed ? 2 : (b->connect_err + b->io_err + b->mismatch) ? 1 : 0;
 	bench_report(b, secs, rc);
 	struct linger lg = { 1, 0 };   /* reset: no TIME_WAIT pile-up */
 	for (uint32_t i = 0; i < c->conns; i++) {

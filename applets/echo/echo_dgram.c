@@ -203,8 +203,7 @@ static void server_send(struct dgram_server *s, unsigned n)
 
 static void server_read(struct loop *l, struct loop_io *io, uint32_t ev)
 {
-	struct dgram_server *s = (struct dgram_server *)((char *)io -
-	                         offsetof(struct dgram_server, io));
+	struct dgram_server *s = io->ctx;
 	const struct sockaddr *self = (const struct sockaddr *)&s->self.ss;
 
 	(void)l;
@@ -338,11 +337,13 @@ int echo_dgram_serve(int fd, const struct echo_dgram_server_cfg *cfg,
 		goto out;
 	s->io.fd = fd;
 	s->io.cb = server_read;
+	s->io.ctx = s;
 	if (loop_add(&l, &s->io, EPOLLIN) < 0)
 		goto out_loop;
 	if (cfg->stop_fd >= 0) {
 		s->stop.fd = cfg->stop_fd;
 		s->stop.cb = server_stop;
+		s->stop.ctx = s;
 		if (loop_add(&l, &s->stop, EPOLLIN) < 0)
 			goto out_loop;
 	}
@@ -701,8 +702,7 @@ static unsigned client_send(struct dgram_client *d, unsigned n)
 
 static void client_io(struct loop *l, struct loop_io *io, uint32_t ev)
 {
-	struct dgram_client *d = (struct dgram_client *)((char *)io -
-	                         offsetof(struct dgram_client, io));
+	struct dgram_client *d = io->ctx;
 
 	(void)l;
 	if (ev & EPOLLERR)
@@ -717,8 +717,7 @@ static void client_io(struct loop *l, struct loop_io *io, uint32_t ev)
 
 static void client_stop(struct loop *l, struct loop_io *io, uint32_t ev)
 {
-	struct dgram_client *d = (struct dgram_client *)((char *)io -
-	                         offsetof(struct dgram_client, stop));
+	struct dgram_client *d = io->ctx;
 
 	(void)ev;
 	d->stopped = 1;
@@ -753,11 +752,13 @@ static int client_init(struct dgram_client *d, int fd,
 		return -1;
 	d->io.fd = fd;
 	d->io.cb = client_io;
+	d->io.ctx = d;
 	if (loop_add(&d->l, &d->io, EPOLLIN) < 0)
 		return -1;
 	if (c->stop_fd >= 0) {
 		d->stop.fd = c->stop_fd;
 		d->stop.cb = client_stop;
+		d->stop.ctx = d;
 		if (loop_add(&d->l, &d->stop, EPOLLIN) < 0)
 			return -1;
 	}
