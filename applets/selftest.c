@@ -35,6 +35,7 @@ static const struct opt opts[] = {
 	{ 'v', "verbose", NULL, "show each child's command line and output" },
 	{ 'W', "timeout", "SECS", "time limit per check (default 5)" },
 	{ OPT_JSON, "json", NULL, "one JSON object per check, then a summary" },
+	OPT_RULE("#"),
 	{ 0, NULL, NULL, NULL },
 };
 
@@ -45,7 +46,7 @@ static const struct applet_help help = {
 	"it with the matching client, ping 127.0.0.1 and ::1, fetch a\n"
 	"Content-Length and a chunked body from a built-in HTTP responder, and\n"
 	"watch the test's own TCP connection come and go with tcp-watch.\n"
-	"Exit status: 0 when no check failed, 1 otherwise, 2 on usage errors.",
+	"Exit status: 0 when no check failed, 1 otherwise, 2 on usage or set-up errors, 130 when interrupted.",
 	opts,
 };
 
@@ -343,7 +344,7 @@ static void echo_check(struct selftest *t, const char *name,
 		client_argv[port_slot] = s.port;
 	char *out = malloc(OUT_MAX);
 	if (!out)
-		die_sys(1, "out of memory");
+		die_sys(2, "out of memory");
 	int rc = run(t, client_argv, out, OUT_MAX);
 	if (port_slot >= 0)
 		client_argv[port_slot] = NULL; /* s.port dies with this frame */
@@ -419,7 +420,7 @@ static void check_ping(struct selftest *t, int v6)
 	                v6 ? "::1" : "127.0.0.1", NULL };
 	char *out = malloc(OUT_MAX);
 	if (!out)
-		die_sys(1, "out of memory");
+		die_sys(2, "out of memory");
 	int rc = run(t, cli, out, OUT_MAX);
 	char rtt[64];
 	if (rc == 0) {
@@ -552,7 +553,7 @@ static void check_http(struct selftest *t, int unused)
 		char *cli[] = { "http-get", "-q", "-T", "2", "-O", file, url, NULL };
 		char *out = malloc(OUT_MAX);
 		if (!out)
-			die_sys(1, "out of memory");
+			die_sys(2, "out of memory");
 		int rc = run(t, cli, out, OUT_MAX);
 		char why[128];
 		if (rc != 0)
@@ -597,7 +598,7 @@ static void check_watch(struct selftest *t, int unused)
 		                s.port, NULL };
 		char *out = malloc(OUT_MAX);
 		if (!out)
-			die_sys(1, "out of memory");
+			die_sys(2, "out of memory");
 		run(t, cli, out, OUT_MAX);
 		free(out);
 		while ((!est || !left) && read_line(wfd, line, sizeof line, deadline) == 0) {
@@ -661,15 +662,19 @@ int selftest_main(int argc, char **argv)
 		switch (c) {
 		case 'v': t.verbose = 1; break;
 		case 'W': t.timeout_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC * 100, 600 * NS_PER_SEC); break;
-		case OPT_JSON: t.json = 1; break;
+		case OPT_JSON: t.json = 1; err_json(1); break;
 		}
 	}
-	if (st.ind != argc)
-		usage_error("unexpected argument '%s'", argv[st.ind]);
+	if (t.json) {
+		struct json j;
+		json_start(&j, "selftest");
+		json_double(&j, "timeout_ms", (double)t.timeout_ns / 1e6, 3);
+		json_end(&j, stdout);
+	}
 
 	snprintf(t.tmpdir, sizeof t.tmpdir, "/tmp/sockbox-selftest.XXXXXX");
 	if (!mkdtemp(t.tmpdir))
-		die_sys(1, "cannot create a temporary directory");
+		die_sys(2, "cannot create a temporary directory");
 	cur = &t;
 	atexit(cleanup);
 	sig_catch(0);
@@ -686,11 +691,7 @@ int selftest_main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !sig_int; i++)
 		checks[i].fn(&t, checks[i].arg);
 
-	if (sig_int) {
-		cleanup();
-		err_msg("interrupted");
-		return 130;
-	}
+	int rc = sig_int ? 130 : t.failed ? 1 : 0;
 	if (t.json) {
 		struct json j;
 		json_begin(&j);
@@ -698,10 +699,16 @@ int selftest_main(int argc, char **argv)
 		json_int(&j, "passed", t.passed);
 		json_int(&j, "failed", t.failed);
 		json_int(&j, "skipped", t.skipped);
+		json_int(&j, "exit", rc);
 		json_end(&j, stdout);
-	} else {
-		printf("%d passed, %d failed, %d skipped\n", t.passed, t.failed, t.skipped);
 	}
+	if (sig_int) {
+		cleanup();
+		err_msg("interrupted");
+		return rc;
+	}
+	if (!t.json)
+		printf("%d passed, %d failed, %d skipped\n", t.passed, t.failed, t.skipped);
 	cleanup();
-	return t.failed ? 1 : 0;
+	return rc;
 }

@@ -61,6 +61,9 @@ out=$(timeout 10 "$B/tcp-echo" --json -c 1 nonexistent.invalid 7 2>/dev/null)
 expect_eq "tcp-echo: resolve failure: one error line, code resolve" "1 resolve 2" \
 	"$(python3 -c 'import json,sys; L=sys.stdin.read().splitlines(); o=json.loads(L[0]); print(len(L), o["code"], o["exit"])' <<<"$out")"
 
+vcase "selftest: every check" selftest -- "$B/selftest" --json -W 2
+vcase "selftest: usage error after --json" selftest -- "$B/selftest" --json extra
+
 # ---- ping, http-get, tcp-watch (schema adopted on their branches) ----------
 vcase "ping: one reply" ping -- "$B/ping" --json -c 1 127.0.0.1
 vcase "ping: resolve failure" ping -- "$B/ping" --json -c 1 nonexistent.invalid
