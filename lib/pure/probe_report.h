@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pure.h"
+
 struct json;
 
 struct probe_summary {

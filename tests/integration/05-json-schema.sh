@@ -30,6 +30,12 @@ $out"
 	fi
 }
 
+# ---- every applet in the table: a bad option after --json ------------------
+for a in $("$SOCKBOX" --list); do
+	app=$a; [ "$a" = ping6 ] && app=ping
+	vcase "$a: usage error after --json is one error line" "$app" -- "$B/$a" --json --no-such-option
+done
+
 # ---- the echo family -------------------------------------------------------
 start_server TE "$B/tcp-echo" -l -b 127.0.0.1 0
 start_server UE "$B/udp-echo" -l -b 127.0.0.1 0
