@@ -188,8 +188,7 @@ int udp_echo_main(int argc, char **argv)
 			break;
 		}
 	}
-	argc -= st.ind;
-	argv += st.ind;
+	argv += st.ind;   /* the operand counts are OPT_RULEs above */
 	if (o.listen)
 		return serve(&o, argv[0]);
 	return client(&o, argv[0], argv[1]);

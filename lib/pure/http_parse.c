@@ -21,7 +21,7 @@ enum state {
 const char *http_strerror(enum http_err err)
 {
 	static const char *const msg[] = {
-#define HTTP_ERR_MSG(name, text) [HTTP_E_##name] = text,
+#define HTTP_ERR_MSG(name, text) [HTTP_E_##name] = (text),
 		HTTP_ERR_MAP(HTTP_ERR_MSG)
 #undef HTTP_ERR_MSG
 	};

@@ -21,18 +21,15 @@ void err_json(int on)
  * tail with "..." between, so the reason at the end is never lost. */
 static size_t elide(char *out, const char *msg, size_t len, size_t room)
 {
-	if (len <= room) {
-		memcpy(out, msg, len);
-		return len;
-	}
-	if (room < 8) {
-		memcpy(out, msg + len - room, room);
-		return room;
-	}
-	size_t head = (room - 3) / 2, tail = room - 3 - head;
-	memcpy(out, msg, head);
-	memcpy(out + head, "...", 3);
-	memcpy(out + head + 3, msg + len - tail, tail);
+	/* out has room + 1 bytes: snprintf's NUL lands inside it */
+	if (len <= room)
+		return (size_t)snprintf(out, room + 1, "%.*s", (int)len, msg);
+	if (room < 8)
+		return (size_t)snprintf(out, room + 1, "%.*s", (int)room,
+		                        msg + len - room);
+	int head = (int)(room - 3) / 2, tail = (int)room - 3 - head;
+	snprintf(out, room + 1, "%.*s...%.*s", head, msg, tail,
+	         msg + len - (size_t)tail);
 	return room;
 }
 
@@ -58,17 +55,15 @@ static void emit(int errnum, const char *code, int status, const char *hint,
 	            : (size_t)n < sizeof small ? (size_t)n : sizeof small - 1;
 	if (errnum)
 		snprintf(reason, sizeof reason, ": %s", strerror(errnum));
-	size_t alen = strlen(applet_name), rlen = strlen(reason);
-	if (alen > 64)
-		alen = 64;
-	memcpy(line, applet_name, alen);
-	memcpy(line + alen, ": ", 2);
+	size_t rlen = strlen(reason);
+	/* the applet name is at most 64 bytes here: ERR_MAX keeps room */
+	int pre = snprintf(line, sizeof line, "%.64s: ", applet_name);
+	size_t alen = pre > 2 ? (size_t)pre - 2 : 0;
 	size_t len = alen + 2;
 	size_t room = ERR_MAX - 2 - len - rlen;
 	len += elide(line + len, msg, mlen, room);
 	free(big);
-	memcpy(line + len, reason, rlen);
-	len += rlen;
+	len += (size_t)snprintf(line + len, sizeof line - len, "%s", reason);
 	if (code && json_errors) {
 		struct json j;
 		json_begin(&j);

@@ -101,7 +101,7 @@ static char *name_slot(struct opt_state *st, const struct applet_help *h,
                        const struct opt *o)
 {
 	st->cur = -1;
-	for (int i = 0; o && h->opts[i].key && i < OPT_MAX; i++)
+	for (int i = 0; o && i < OPT_MAX && h->opts[i].key; i++)
 		if (&h->opts[i] == o)
 			st->cur = i;
 	return st->names[st->cur >= 0 ? st->cur : OPT_MAX];
@@ -121,7 +121,7 @@ static int next_option(struct opt_state *st, int argc, char **argv,
 /* Index in the table of the option a rule word names; -1 if none. */
 static int rule_index(const struct opt *opts, const char *w, size_t n)
 {
-	for (int i = 0; opts[i].key && i < OPT_MAX; i++) {
+	for (int i = 0; i < OPT_MAX && opts[i].key; i++) {
 		if (n == 1 && opts[i].key == (unsigned char)w[0])
 			return i;
 		if (opts[i].name && strlen(opts[i].name) == n &&
