@@ -217,9 +217,26 @@ static void check_rules(struct opt_state *st, int argc, char **argv,
 	}
 }
 
+/* An applet with a --json option writes its errors as JSON too once the
+ * command line asks for it: known before the first option is parsed, so
+ * that even a usage error in front of --json gets its "error" line. */
+static void scan_json(int argc, char **argv, const struct applet_help *h)
+{
+	int amb;
+	if (!find_long(h->opts, "json", 4, &amb))
+		return;
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			err_json(1);
+}
+
 int opt_next(struct opt_state *st, int argc, char **argv,
              const struct applet_help *h)
 {
+	if (!st->scanned) {
+		st->scanned = 1;
+		scan_json(argc, argv, h);
+	}
 	int c = next_option(st, argc, argv, h);
 	if (c == -1)
 		check_rules(st, argc, argv, h);

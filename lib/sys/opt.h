@@ -11,6 +11,9 @@
  *         "tcp-echo -l [OPTIONS] PORT\n   or: tcp-echo [OPTIONS] HOST PORT",
  *         "One-paragraph description.", opts };
  * and loops `while ((c = opt_next(&st, argc, argv, &help)) != -1)`.
+ * When the table has --json and the command line holds "--json",
+ * opt_next() turns on err_json() before parsing anything, so a usage or
+ * set-up error also writes its {"type":"error"} line (sockbox-json(7)).
  * opt_next() handles --help itself (usage on stdout, exit 0), and -V and
  * --version ("APPLET (sockbox) VERSION", exit 0) unless the table uses
  * them, and reports
@@ -72,6 +75,7 @@ struct opt_state {
 	char names[OPT_MAX + 1][OPT_NAME_MAX];
 	uint64_t seen;      /* bit i: opts[i] was given */
 	int cur;            /* table index of the option just parsed, or -1 */
+	int scanned;        /* argv looked at for --json (err_json()) */
 };
 
 void opt_init(struct opt_state *st);
