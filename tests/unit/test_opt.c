@@ -117,6 +117,7 @@ struct errcase { const char *args[MAXARGS]; const char *msg; };
 static void child_parse(void *arg)
 {
 	applet_name = "tst";
+	err_json(0);   /* a parent's "--json" parse turned it on */
 	struct parse p;
 	run_parse(&p, (const char *const *)arg);
 	printf("no error: %s\n", p.trace);
@@ -216,6 +217,7 @@ static void child_value(void *p)
 {
 	const struct valarg *v = p;
 	applet_name = "tst";
+	err_json(0);
 	struct opt_state st;
 	opt_init(&st);
 	st.arg = v->arg;
@@ -358,6 +360,7 @@ static void child_rules(void *arg)
 	argv[argc] = NULL;
 	struct opt_state st;
 	applet_name = "rtst";
+	err_json(0);
 	opt_init(&st);
 	while (opt_next(&st, argc, argv, &rhelp) != -1)
 		;
@@ -421,6 +424,23 @@ static void test_rules(void **state)
 	free(buf);
 }
 
+/* --json anywhere on the command line turns on the JSON error line, even
+ * for a usage error in front of it; not after "--" (an operand). */
+static void test_json_errors(void **state)
+{
+	static const char *const before[] = { "-x", "--json", NULL };
+	struct child_result r;
+	(void)state;
+	run_child(child_parse, (void *)before, &r);
+	assert_int_equal(r.code, 2);
+	assert_string_equal(r.out, "{\"type\":\"error\",\"code\":\"usage\","
+	                    "\"message\":\"invalid option -- 'x'\",\"exit\":2}\n");
+	static const char *const after_dashdash[] = { "-x", "--", "--json", NULL };
+	run_child(child_parse, (void *)after_dashdash, &r);
+	assert_int_equal(r.code, 2);
+	assert_int_equal(r.outlen, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_kept_names),
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_json_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
