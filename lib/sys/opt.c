@@ -124,8 +124,8 @@ static int rule_index(const struct opt *opts, const char *w, size_t n)
 	for (int i = 0; i < OPT_MAX && opts[i].key; i++) {
 		if (n == 1 && opts[i].key == (unsigned char)w[0])
 			return i;
-		if (opts[i].name && strlen(opts[i].name) == n &&
-		    !strncmp(opts[i].name, w, n))
+		if (opts[i].name && opts[i].name[0] == w[0] &&
+		    !strncmp(opts[i].name, w, n) && opts[i].name[n] == 0)
 			return i;
 	}
 	return -1;
@@ -195,7 +195,6 @@ static void check_rules(struct opt_state *st, int argc, char **argv,
 		if (!op)
 			continue;
 		uint64_t lhs = rule_set(h->opts, rule, op);
-		uint64_t rhs = rule_set(h->opts, op + 1, end);
 		uint64_t got = lhs & st->seen;
 		if (*op == '#') {
 			if (strspn(rule, " ") == (size_t)(op - rule) || got) {
@@ -205,7 +204,8 @@ static void check_rules(struct opt_state *st, int argc, char **argv,
 			continue;
 		}
 		if (!got)
-			continue;
+			continue;   /* the common case: no need to read the rest */
+		uint64_t rhs = rule_set(h->opts, op + 1, end);
 		if (*op == '!' && (rhs & st->seen))
 			usage_error("'%s' and '%s' cannot be combined",
 			            st->names[lowest(got)],
