@@ -645,8 +645,13 @@ static void bench_report(const struct bench *b, double secs, int rc)
 		json_uint(&j, "echoed_bytes", b->bytes);
 		json_double(&j, "msgs_per_s", mps, 1);
 		json_double(&j, "mb_per_s", mbs, 2);
-		json_double(&j, "p50_ms", p50, 3);
-		json_double(&j, "p99_ms", p99, 3);
+		if (b->st.n) {
+			json_double(&j, "p50_ms", p50, 3);
+			json_double(&j, "p99_ms", p99, 3);
+		} else {   /* nothing echoed: unknown, not 0 */
+			json_null(&j, "p50_ms");
+			json_null(&j, "p99_ms");
+		}
 		json_uint(&j, "errors", errors);
 		json_uint(&j, "connect_errors", b->connect_err);
 		json_uint(&j, "io_errors", b->io_err);
