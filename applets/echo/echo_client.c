@@ -275,9 +275,9 @@ int echo_probe_run(const struct echo_client_cfg *c)
 	char *pay = malloc(n + 1), *rbuf = malloc(n + 1);
 	struct rtt_stats *st = malloc(sizeof *st);
 	if (!pay || !rbuf || !st) {
-		err_sys("malloc");
+		err_sys_as("oom", 2, "malloc");
 		free(pay); free(rbuf); free(st);
-		return 1;
+		return 2;
 	}
 	stats_init(st);
 	probe_start(c, n);
@@ -675,8 +675,8 @@ int echo_bench_run(const struct echo_client_cfg *c)
 {
 	long lim = net_raise_nofile();
 	if (lim > 0 && (long)c->conns + 16 > lim) {
-		err_msg("%u connections need more than the %ld descriptors allowed",
-		        c->conns, lim);
+		err_as("setup", 2, "%u connections need more than the %ld "
+		       "descriptors allowed", c->conns, lim);
 		return 2;
 	}
 	struct bench *b = calloc(1, sizeof *b);
@@ -688,11 +688,11 @@ int echo_bench_run(const struct echo_client_cfg *c)
 		b->rbuf = malloc(BENCH_RBUF);
 	}
 	if (!b || !b->conns || !b->pat || !b->rbuf || loop_init(&b->loop) < 0) {
-		err_sys("bench setup");
+		err_sys_as(errno == ENOMEM ? "oom" : "setup", 2, "bench setup");
 		if (b) {
 			free(b->conns); free(b->pat); free(b->rbuf); free(b);
 		}
-		return 1;
+		return 2;
 	}
 	for (size_t i = 0; i < patlen; i++)
 		b->pat[i] = (char)echo_stream_byte(i);

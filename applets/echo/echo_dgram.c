@@ -946,7 +946,7 @@ int echo_dgram_ping_run(int fd, const struct echo_dgram_client_cfg *c)
 	print_summary(&d, end - d.start_ns, rc);
 out:
 	if (rc < 0)
-		err_sys("client setup");
+		err_sys_as(errno == ENOMEM ? "oom" : "setup", 2, "client setup");
 	client_free(&d);
 	return rc < 0 ? 2 : rc;
 }
@@ -1023,7 +1023,7 @@ int echo_dgram_bench_run(int fd, const struct echo_dgram_client_cfg *c)
 	print_summary(&d, stop_send - d.start_ns, rc);
 out:
 	if (rc < 0)
-		err_sys("client setup");
+		err_sys_as(errno == ENOMEM ? "oom" : "setup", 2, "client setup");
 	client_free(&d);
 	return rc < 0 ? 2 : rc;
 }

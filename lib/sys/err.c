@@ -167,6 +167,26 @@ void die_num_as(const char *code, int status, int errnum, const char *fmt,
 	exit(status);
 }
 
+void err_as(const char *code, int status, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	emit(0, code, status, NULL, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void err_sys_as(const char *code, int status, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	emit(saved, code, status, NULL, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
 void usage_error(const char *fmt, ...)
 {
 	char hint[128];

@@ -44,6 +44,14 @@ void die_as(const char *code, int status, const char *fmt, ...)
 void die_num_as(const char *code, int status, int errnum, const char *fmt,
                 ...) __attribute__((noreturn, format(printf, 4, 5)));
 
+/* Non-exiting twins for glue that returns the status itself: the same
+ * stderr line, and under err_json() the error line with CODE and STATUS;
+ * errno is preserved.  err_sys_as() appends strerror(errno). */
+void err_as(const char *code, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void err_sys_as(const char *code, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Set once the applet knows its output is JSON Lines (--json). */
 void err_json(int on);
 

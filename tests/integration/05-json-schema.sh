@@ -51,6 +51,7 @@ vcase "tcp-echo: refused connection" tcp-echo -- "$B/tcp-echo" --json -c 2 -i 0.
 vcase "tcp-echo: resolve failure" tcp-echo -- "$B/tcp-echo" --json -c 1 nonexistent.invalid 7
 vcase "tcp-echo: usage error after --json" tcp-echo -- "$B/tcp-echo" --json -c 0 127.0.0.1 7
 vcase "tcp-echo: bench" tcp-echo --bench -- "$B/tcp-echo" --json --bench -C 2 -d 0.2 127.0.0.1 "$TE_PORT"
+vcase "tcp-echo: bench beyond the descriptor limit (set-up error)" tcp-echo -- prlimit --nofile=100 "$B/tcp-echo" --json --bench -C 200 127.0.0.1 "$TE_PORT"
 vcase "udp-echo: probes" udp-echo -- "$B/udp-echo" --json -c 2 -i 0.01 127.0.0.1 "$UE_PORT"
 vcase "udp-echo: nothing listening (ICMP errors)" udp-echo -- "$B/udp-echo" --json -c 2 -i 0.01 -W 1 127.0.0.1 "$DEAD"
 vcase "udp-echo: resolve failure" udp-echo -- "$B/udp-echo" --json -c 1 nonexistent.invalid 7
