@@ -60,7 +60,7 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ   := $(BUILD)/applets/main.o
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-MANPAGES   := $(wildcard man/*.1)
+MANPAGES   := $(wildcard man/*.1 man/*.7)
 
 .PHONY: FORCE lint all check unit integration sanitize install uninstall setcap bench \
         fuzz clean
@@ -109,16 +109,16 @@ sanitize:
 	$(MAKE) BUILD=build-san SAN=1 CFLAGS="-O1 -g" check
 
 install: all
-	mkdir -p $(BINDIR) $(MANDIR)
+	mkdir -p $(BINDIR) $(MANDIR) $(MANDIR:man1=man7)
 	install -m 0755 $(BUILD)/sockbox $(BINDIR)/sockbox
 	for a in $$($(BUILD)/sockbox --list); do ln -sf sockbox $(BINDIR)/$$a; done
-	for m in $(MANPAGES); do install -m 0644 $$m $(MANDIR)/; done
+	for m in $(MANPAGES); do install -m 0644 $$m $(MANDIR:man1=man$${m##*.})/; done
 
 uninstall:
 	for a in $$($(BUILD)/sockbox --list); do \
 	  if [ -L $(BINDIR)/$$a ]; then rm -f $(BINDIR)/$$a; fi; done
 	rm -f $(BINDIR)/sockbox
-	for m in $(notdir $(MANPAGES)); do rm -f $(MANDIR)/$$m; done
+	for m in $(notdir $(MANPAGES)); do rm -f $(MANDIR:man1=man$${m##*.})/$$m; done
 
 setcap:
 	setcap cap_net_raw+p $(BINDIR)/sockbox

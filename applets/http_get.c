@@ -204,22 +204,7 @@ static void put_escaped(FILE *fp, const char *s, size_t n)
 
 static int write_all(int fd, const void *buf, size_t len)
 {
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR && !sig_int)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			if (net_wait(fd, POLLOUT, -1) < 0 && errno != EINTR)
-				return -1;
-			continue;
-		}
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
+	return net_write_all(fd, buf, len, &sig_int);
 }
 
 static int flush_body(struct hg *h)

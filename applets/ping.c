@@ -41,6 +41,7 @@
 #include "err.h"
 #include "icmp.h"
 #include "json.h"
+#include "net.h"
 #include "num.h"
 #include "opt.h"
 #include "pingfmt.h"
@@ -183,17 +184,8 @@ struct ping {
 
 static void out_flush(struct ping *p)
 {
-	size_t off = 0;
-
-	while (off < p->olen) {
-		ssize_t w = write(STDOUT_FILENO, p->out + off, p->olen - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			break; /* stdout gone: nothing useful left to do */
-		}
-		off += (size_t)w;
-	}
+	/* stdout gone: nothing useful left to do */
+	(void)net_write_all(STDOUT_FILENO, p->out, p->olen, NULL);
 	p->olen = 0;
 }
 

@@ -35,6 +35,7 @@ static const struct opt opts[] = {
 	{ 'v', "verbose", NULL, "show each child's command line and output" },
 	{ 'W', "timeout", "SECS", "time limit per check (default 5)" },
 	{ OPT_JSON, "json", NULL, "one JSON object per check, then a summary" },
+	OPT_RULE("#"),
 	{ 0, NULL, NULL, NULL },
 };
 
@@ -45,7 +46,7 @@ static const struct applet_help help = {
 	"it with the matching client, ping 127.0.0.1 and ::1, fetch a\n"
 	"Content-Length and a chunked body from a built-in HTTP responder, and\n"
 	"watch the test's own TCP connection come and go with tcp-watch.\n"
-	"Exit status: 0 when no check failed, 1 otherwise, 2 on usage errors.",
+	"Exit status: 0 when no check failed, 1 otherwise, 2 on usage or set-up errors, 130 when interrupted.",
 	opts,
 };
 
@@ -259,7 +260,7 @@ static int run(struct selftest *t, char *const argv[], char *out, size_t outsz)
 struct server {
 	pid_t pid;
 	int fd;
-	char addr[256];     /* after "listening on " */
+	char addr[256];     /* after NET_READY_PREFIX */
 	char port[16];
 };
 
@@ -271,16 +272,17 @@ static int server_start(struct selftest *t, struct server *s,
 		snprintf(why, whysz, "cannot start server: %s", strerror(errno));
 		return -1;
 	}
-	char line[sizeof s->addr + 13];
+	char line[sizeof s->addr + sizeof NET_READY_PREFIX];
+	const char *where = NULL;
 	if (read_line(s->fd, line, sizeof line, clock_mono_ns() + t->timeout_ns) < 0 ||
-	    strncmp(line, "listening on ", 13) != 0) {
+	    (where = net_ready_parse(line)) == NULL) {
 		kill(s->pid, SIGKILL);
 		int rc = reap(t, s->pid, clock_mono_ns() + t->timeout_ns);
 		close(s->fd);
 		snprintf(why, whysz, "server did not start (exit %d)", rc);
 		return -1;
 	}
-	snprintf(s->addr, sizeof s->addr, "%s", line + 13);
+	snprintf(s->addr, sizeof s->addr, "%s", where);
 	const char *colon = strrchr(s->addr, ':');
 	snprintf(s->port, sizeof s->port, "%s", colon ? colon + 1 : "");
 	return 0;
@@ -342,7 +344,7 @@ static void echo_check(struct selftest *t, const char *name,
 		client_argv[port_slot] = s.port;
 	char *out = malloc(OUT_MAX);
 	if (!out)
-		die_sys(1, "out of memory");
+		die_sys(2, "out of memory");
 	int rc = run(t, client_argv, out, OUT_MAX);
 	if (port_slot >= 0)
 		client_argv[port_slot] = NULL; /* s.port dies with this frame */
@@ -418,7 +420,7 @@ static void check_ping(struct selftest *t, int v6)
 	                v6 ? "::1" : "127.0.0.1", NULL };
 	char *out = malloc(OUT_MAX);
 	if (!out)
-		die_sys(1, "out of memory");
+		die_sys(2, "out of memory");
 	int rc = run(t, cli, out, OUT_MAX);
 	char rtt[64];
 	if (rc == 0) {
@@ -441,21 +443,6 @@ static unsigned char body_byte(size_t i)
 	/* deterministic, not periodic at any small power of two */
 	uint32_t x = (uint32_t)i * 2654435761u;
 	return (unsigned char)(x >> 24);
-}
-
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* Serve one request per connection: /cl with Content-Length, /chunked in
@@ -486,26 +473,26 @@ static void http_serve(int lfd)
 		if (strncmp(req, "GET /cl ", 8) == 0) {
 			int h = snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
 			                 "Content-Type: application/octet-stream\r\n\r\n", BODY_LEN);
-			write_all(c, hdr, (size_t)h);
-			write_all(c, body, BODY_LEN);
+			net_write_all(c, hdr, (size_t)h, NULL);
+			net_write_all(c, body, BODY_LEN, NULL);
 		} else if (strncmp(req, "GET /chunked ", 13) == 0) {
 			static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-			write_all(c, head, sizeof head - 1);
+			net_write_all(c, head, sizeof head - 1, NULL);
 			size_t off = 0, step = 1;
 			while (off < BODY_LEN) {
 				size_t len = step < BODY_LEN - off ? step : BODY_LEN - off;
 				int h = snprintf(hdr, sizeof hdr, "%zx;ext=1\r\n", len);
-				write_all(c, hdr, (size_t)h);
-				write_all(c, body + off, len);
-				write_all(c, "\r\n", 2);
+				net_write_all(c, hdr, (size_t)h, NULL);
+				net_write_all(c, body + off, len, NULL);
+				net_write_all(c, "\r\n", 2, NULL);
 				off += len;
 				step = step * 3 + 1;
 			}
 			static const char tail[] = "0\r\nX-Trailer: yes\r\n\r\n";
-			write_all(c, tail, sizeof tail - 1);
+			net_write_all(c, tail, sizeof tail - 1, NULL);
 		} else {
 			static const char nf[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
-			write_all(c, nf, sizeof nf - 1);
+			net_write_all(c, nf, sizeof nf - 1, NULL);
 		}
 		close(c);
 	}
@@ -566,7 +553,7 @@ static void check_http(struct selftest *t, int unused)
 		char *cli[] = { "http-get", "-q", "-T", "2", "-O", file, url, NULL };
 		char *out = malloc(OUT_MAX);
 		if (!out)
-			die_sys(1, "out of memory");
+			die_sys(2, "out of memory");
 		int rc = run(t, cli, out, OUT_MAX);
 		char why[128];
 		if (rc != 0)
@@ -611,7 +598,7 @@ static void check_watch(struct selftest *t, int unused)
 		                s.port, NULL };
 		char *out = malloc(OUT_MAX);
 		if (!out)
-			die_sys(1, "out of memory");
+			die_sys(2, "out of memory");
 		run(t, cli, out, OUT_MAX);
 		free(out);
 		while ((!est || !left) && read_line(wfd, line, sizeof line, deadline) == 0) {
@@ -675,15 +662,19 @@ int selftest_main(int argc, char **argv)
 		switch (c) {
 		case 'v': t.verbose = 1; break;
 		case 'W': t.timeout_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC * 100, 600 * NS_PER_SEC); break;
-		case OPT_JSON: t.json = 1; break;
+		case OPT_JSON: t.json = 1; err_json(1); break;
 		}
 	}
-	if (st.ind != argc)
-		usage_error("unexpected argument '%s'", argv[st.ind]);
+	if (t.json) {
+		struct json j;
+		json_start(&j, "selftest");
+		json_double(&j, "timeout_ms", (double)t.timeout_ns / 1e6, 3);
+		json_end(&j, stdout);
+	}
 
 	snprintf(t.tmpdir, sizeof t.tmpdir, "/tmp/sockbox-selftest.XXXXXX");
 	if (!mkdtemp(t.tmpdir))
-		die_sys(1, "cannot create a temporary directory");
+		die_sys(2, "cannot create a temporary directory");
 	cur = &t;
 	atexit(cleanup);
 	sig_catch(0);
@@ -700,11 +691,7 @@ int selftest_main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !sig_int; i++)
 		checks[i].fn(&t, checks[i].arg);
 
-	if (sig_int) {
-		cleanup();
-		err_msg("interrupted");
-		return 130;
-	}
+	int rc = sig_int ? 130 : t.failed ? 1 : 0;
 	if (t.json) {
 		struct json j;
 		json_begin(&j);
@@ -712,10 +699,16 @@ int selftest_main(int argc, char **argv)
 		json_int(&j, "passed", t.passed);
 		json_int(&j, "failed", t.failed);
 		json_int(&j, "skipped", t.skipped);
+		json_int(&j, "exit", rc);
 		json_end(&j, stdout);
-	} else {
-		printf("%d passed, %d failed, %d skipped\n", t.passed, t.failed, t.skipped);
 	}
+	if (sig_int) {
+		cleanup();
+		err_msg("interrupted");
+		return rc;
+	}
+	if (!t.json)
+		printf("%d passed, %d failed, %d skipped\n", t.passed, t.failed, t.skipped);
 	cleanup();
-	return t.failed ? 1 : 0;
+	return rc;
 }

@@ -842,7 +842,7 @@ static void do_poll(struct tcpwatch *w)
 
 static void on_mc(struct loop *l, struct loop_io *io, uint32_t events)
 {
-	struct tcpwatch *w = (struct tcpwatch *)((char *)io - offsetof(struct tcpwatch, mc_io));
+	struct tcpwatch *w = io->ctx;
 	for (;;) {
 		ssize_t k = recv(w->mc, w->buf, RECV_BUF, MSG_DONTWAIT);
 		if (k < 0) {
@@ -874,7 +874,7 @@ static void on_mc(struct loop *l, struct loop_io *io, uint32_t events)
 
 static void on_sig(struct loop *l, struct loop_io *io, uint32_t events)
 {
-	struct tcpwatch *w = (struct tcpwatch *)((char *)io - offsetof(struct tcpwatch, sig_io));
+	struct tcpwatch *w = io->ctx;
 	if (sig_fd_read(w->sfd))
 		w->stop = 1;
 }
@@ -924,12 +924,12 @@ static int run_watch(struct tcpwatch *w)
 	struct loop l;
 	if (loop_init(&l) < 0)
 		die_sys(1, "epoll");
-	static const int sigs[] = { SIGINT, SIGTERM, 0 };
-	w->sfd = sig_fd(sigs);
+	w->sfd = sig_stop_fd();
 	if (w->sfd < 0)
 		die_sys(1, "signalfd");
 	w->sig_io.fd = w->sfd;
 	w->sig_io.cb = on_sig;
+	w->sig_io.ctx = w;
 	loop_add(&l, &w->sig_io, EPOLLIN);
 	if (track_init(&w->track, !w->use_proc) < 0)
 		die(1, "out of memory");
@@ -939,6 +939,7 @@ static int run_watch(struct tcpwatch *w)
 		if (w->mc >= 0) {
 			w->mc_io.fd = w->mc;
 			w->mc_io.cb = on_mc;
+			w->mc_io.ctx = w;
 			loop_add(&l, &w->mc_io, EPOLLIN);
 		}
 	}

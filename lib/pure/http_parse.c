@@ -20,33 +20,15 @@ enum state {
 
 const char *http_strerror(enum http_err err)
 {
-	switch (err) {
-	case HTTP_E_NONE: return "no error";
-	case HTTP_E_STATUS_LINE: return "malformed status line";
-	case HTTP_E_VERSION: return "unsupported HTTP version";
-	case HTTP_E_STATUS_CODE: return "invalid status code";
-	case HTTP_E_UNEXPECTED_101: return "unexpected 101 Switching Protocols";
-	case HTTP_E_TOO_MANY_INTERIM: return "too many 1xx responses";
-	case HTTP_E_HEADER: return "malformed header line";
-	case HTTP_E_OBS_FOLD: return "folded header line";
-	case HTTP_E_CRLF: return "line not terminated by CRLF";
-	case HTTP_E_LINE_TOO_LONG: return "header line too long";
-	case HTTP_E_SECTION_TOO_LONG: return "header section too large";
-	case HTTP_E_TOO_MANY_FIELDS: return "too many header fields";
-	case HTTP_E_CONTENT_LENGTH: return "invalid Content-Length";
-	case HTTP_E_TE_UNSUPPORTED: return "unsupported transfer coding";
-	case HTTP_E_TE_BAD: return "invalid Transfer-Encoding";
-	case HTTP_E_CHUNK_SIZE: return "invalid chunk size";
-	case HTTP_E_CHUNK_TOO_BIG: return "chunk size too large";
-	case HTTP_E_CHUNK_EXT: return "invalid chunk extension";
-	case HTTP_E_CHUNK_CRLF: return "chunk data not followed by CRLF";
-	case HTTP_E_TRAILER: return "invalid trailer section";
-	case HTTP_E_EMPTY: return "empty reply from server";
-	case HTTP_E_EOF_HEADERS: return "connection closed inside the headers";
-	case HTTP_E_EOF_BODY: return "connection closed before the end of the body";
-	case HTTP_E_EOF_CHUNKED: return "connection closed before the last chunk";
-	}
-	return "unknown error";
+	static const char *const msg[] = {
+#define HTTP_ERR_MSG(name, text) [HTTP_E_##name] = (text),
+		HTTP_ERR_MAP(HTTP_ERR_MSG)
+#undef HTTP_ERR_MSG
+	};
+
+	if ((unsigned)err >= sizeof msg / sizeof msg[0])
+		return "unknown error";
+	return msg[err];
 }
 
 static int is_tchar(unsigned char c)

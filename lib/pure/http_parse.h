@@ -68,31 +68,38 @@ enum http_ev {
 	HTTP_EV_ERROR,        /* err says why; the parser stays failed */
 };
 
+/* One table: the enum and http_strerror()'s messages come from it, so
+ * they cannot drift apart.  X(name, message)  -- comment: when it fires */
+#define HTTP_ERR_MAP(X) \
+	X(NONE, "no error") \
+	X(STATUS_LINE, "malformed status line") \
+	X(VERSION, "unsupported HTTP version")          /* not HTTP/1.x */ \
+	X(STATUS_CODE, "invalid status code")           /* outside 100..599 */ \
+	X(UNEXPECTED_101, "unexpected 101 Switching Protocols") \
+	X(TOO_MANY_INTERIM, "too many 1xx responses") \
+	X(HEADER, "malformed header line") \
+	X(OBS_FOLD, "folded header line")               /* continuation line */ \
+	X(CRLF, "line not terminated by CRLF") \
+	X(LINE_TOO_LONG, "header line too long") \
+	X(SECTION_TOO_LONG, "header section too large") \
+	X(TOO_MANY_FIELDS, "too many header fields") \
+	X(CONTENT_LENGTH, "invalid Content-Length")     /* or conflicting */ \
+	X(TE_UNSUPPORTED, "unsupported transfer coding") /* not chunked */ \
+	X(TE_BAD, "invalid Transfer-Encoding")          /* chunked twice, empty */ \
+	X(CHUNK_SIZE, "invalid chunk size")             /* not hex */ \
+	X(CHUNK_TOO_BIG, "chunk size too large")        /* > HTTP_CHUNK_DIGITS */ \
+	X(CHUNK_EXT, "invalid chunk extension")         /* bad or too long */ \
+	X(CHUNK_CRLF, "chunk data not followed by CRLF") \
+	X(TRAILER, "invalid trailer section")           /* malformed, too big */ \
+	X(EMPTY, "empty reply from server")             /* closed before a byte */ \
+	X(EOF_HEADERS, "connection closed inside the headers") \
+	X(EOF_BODY, "connection closed before the end of the body") \
+	X(EOF_CHUNKED, "connection closed before the last chunk")
+
 enum http_err {
-	HTTP_E_NONE = 0,
-	HTTP_E_STATUS_LINE,     /* malformed status line */
-	HTTP_E_VERSION,         /* not HTTP/1.x */
-	HTTP_E_STATUS_CODE,     /* status outside 100..599 */
-	HTTP_E_UNEXPECTED_101,  /* 101 Switching Protocols without Upgrade */
-	HTTP_E_TOO_MANY_INTERIM,
-	HTTP_E_HEADER,          /* malformed field line */
-	HTTP_E_OBS_FOLD,        /* continuation line */
-	HTTP_E_CRLF,            /* line not ended by CRLF */
-	HTTP_E_LINE_TOO_LONG,
-	HTTP_E_SECTION_TOO_LONG,
-	HTTP_E_TOO_MANY_FIELDS,
-	HTTP_E_CONTENT_LENGTH,  /* invalid or conflicting Content-Length */
-	HTTP_E_TE_UNSUPPORTED,  /* a transfer coding other than chunked */
-	HTTP_E_TE_BAD,          /* chunked twice, or an empty coding list */
-	HTTP_E_CHUNK_SIZE,      /* not a hex size */
-	HTTP_E_CHUNK_TOO_BIG,   /* more than HTTP_CHUNK_DIGITS digits */
-	HTTP_E_CHUNK_EXT,       /* bad or too long chunk extension */
-	HTTP_E_CHUNK_CRLF,      /* chunk data not followed by CRLF */
-	HTTP_E_TRAILER,         /* malformed or too large trailer section */
-	HTTP_E_EMPTY,           /* connection closed before any byte */
-	HTTP_E_EOF_HEADERS,     /* closed inside the header section */
-	HTTP_E_EOF_BODY,        /* closed before Content-Length bytes */
-	HTTP_E_EOF_CHUNKED,     /* closed before the last chunk/trailers */
+#define HTTP_ERR_ENUM(name, msg) HTTP_E_##name,
+	HTTP_ERR_MAP(HTTP_ERR_ENUM)
+#undef HTTP_ERR_ENUM
 };
 
 enum http_framing {

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "probe_report.h"
+
 /* An appending snprintf: keeps the total length wanted in *len. */
 struct out {
 	char *buf;
@@ -44,10 +46,13 @@ static void put_stamp(struct out *o, int64_t wall_us)
 		    (long long)(wall_us % 1000000));
 }
 
-/* "a.bcd" from microseconds, the %ld.%03ld iputils uses. */
+/* "a.bcd" from microseconds, the %ld.%03ld iputils uses (probe_report's,
+ * one formatter for the whole probe family). */
 static void put_ms3(struct out *o, int64_t us)
 {
-	put(o, "%lld.%03lld", (long long)(us / 1000), (long long)(us % 1000));
+	char b[32];
+	probe_fmt_ms3(b, sizeof b, us);
+	put(o, "%s", b);
 }
 
 int pingfmt_header(char *buf, size_t n, int v6, const char *host,
@@ -71,16 +76,10 @@ int pingfmt_header(char *buf, size_t n, int v6, const char *host,
 int pingfmt_time(char *buf, size_t n, int64_t t)
 {
 	struct out o = out_init(buf, n);
-	long long v = (long long)t;
+	char ms[32];
 
-	if (v >= 100000 - 50)
-		put(&o, " time=%lld ms", (v + 500) / 1000);
-	else if (v >= 10000 - 5)
-		put(&o, " time=%lld.%01lld ms", (v + 50) / 1000, ((v + 50) % 1000) / 100);
-	else if (v >= 1000)
-		put(&o, " time=%lld.%02lld ms", (v + 5) / 1000, ((v + 5) % 1000) / 10);
-	else
-		put(&o, " time=%lld.%03lld ms", v / 1000, v % 1000);
+	probe_fmt_ms(ms, sizeof ms, t);   /* iputils' decimals and rounding */
+	put(&o, " time=%s ms", ms);
 	return o.len;
 }
 
@@ -260,9 +259,8 @@ double pingfmt_loss(long transmitted, long received)
 {
 	if (transmitted <= 0)
 		return 0;
-	/* iputils computes in double and passes it through a float. */
-	return (double)(float)(((double)(transmitted - received) * 100.0) /
-	                       (double)transmitted);
+	return probe_loss_pct((uint64_t)transmitted,
+	                      received < 0 ? 0 : (uint64_t)received);
 }
 
 int pingfmt_stats(char *buf, size_t n, const struct pingfmt_totals *t)
