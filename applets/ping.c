@@ -959,17 +959,11 @@ SETUP static int finish(struct ping *p)
 __attribute__((noreturn))
 SETUP static void setup_die(struct ping *p, const char *code, int status, const char *msg)
 {
-	if (p->o.json) {
-		struct json j;
-		json_begin(&j);
-		json_str(&j, "type", "error");
-		json_str(&j, "code", code);
-		json_str(&j, "message", msg);
-		json_int(&j, "exit", status);
-		json_end(&j, stdout);
-		fflush(stdout);
-	}
-	die(status, "%s", msg);
+	/* err's JSON mirror writes the error object (opt turned it on when
+	 * --json appears anywhere on the command line) */
+	if (p->o.json)
+		err_json(1);
+	die_as(code, status, "%s", msg);
 }
 
 /* A bad option value: iputils' line and status; with --json anywhere on
