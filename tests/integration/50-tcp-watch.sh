@@ -206,9 +206,9 @@ expect_eq "--addr ::1 matches ss src/dst ::1" "$(nss -tan "( src [::1] or dst [:
 # (ss has no v4-mapped matching: ask it for both forms)
 expect_eq "--addr 127.0.0.1 also matches v4-mapped" "$(nss -tan "( src 127.0.0.1 or dst 127.0.0.1 or src [::ffff:127.0.0.1] or dst [::ffff:127.0.0.1] )" | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -a --addr 127.0.0.1 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
 # -e: uid (when not 0), ino and sk as ss -e prints them
-ekeys() { awk 'NR > 1 { u = "uid:0"; i = ""; k = ""; for (f = 6; f <= NF; f++) { if ($f ~ /^uid:/) u = $f; if ($f ~ /^ino:/) i = $f; if ($f ~ /^sk:/) k = $f }; print $4, $5, u, i, k }' | sort; }
-ext=$(tw --once -e -s established -4 | ekeys)
-expect_eq "-e: uid, ino, sk match ss -e" "$(nss -tane state established -4 | awk 'NR > 1 { $1 = "ESTAB " $1; print }' | ekeys)" "$ext"
+ekeys() { awk '{ u = "uid:0"; i = ""; k = ""; for (f = 6; f <= NF; f++) { if ($f ~ /^uid:/) u = $f; if ($f ~ /^ino:/) i = $f; if ($f ~ /^sk:/) k = $f }; print $4, $5, u, i, k }' | sort; }
+ext=$(tw --once -e -s established -4 | tail -n +2 | ekeys)
+expect_eq "-e: uid, ino, sk match ss -e" "$(nss -tane state established -4 2>/dev/null | awk 'NR > 1 { $1 = "ESTAB " $1; print }' | ekeys)" "$ext"
 # --- JSON ---------------------------------------------------------------------
 j=$(tw --once -a --json -i)
 if python3 -c '
@@ -376,6 +376,23 @@ if [ $rc = 0 ] && [ "$(wc -l <<<"$txt")" = 2 ] && grep -Eq '^[0-9][0-9]:[0-9][0-
 else fail "--count 2 exits 0 after two transition lines (text)" "rc=$rc $txt"; fi
 grep -Eq '^[0-9:.]+ 127\.0\.0\.1:[0-9]+ +0\.0\.0\.0:\* +INITIAL +-> LISTEN' "$f" && ok "text watch starts with INITIAL lines" || fail "text watch starts with INITIAL lines" "$(head -3 "$f")"
 
+# --- the reader of stdout goes away --------------------------------------
+# nothing changes in the namespace: only noticing the closed pipe (POLLERR
+# on stdout beside the netlink socket) can end the watcher
+t0=$(date +%s%N)
+first=$(tw --interval 10 | head -1); rcs=("${PIPESTATUS[@]}")
+el=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$el" -lt 1000 ] && ok "tcp-watch | head -1 ends in $el ms with no socket activity" || fail "tcp-watch | head -1 ends within 1 s" "$el ms"
+expect_eq "tcp-watch | head -1: status 0 (not SIGPIPE), one INITIAL line" "0 INITIAL" "${rcs[0]} $(awk '{ print $4 }' <<<"$first")"
+t0=$(date +%s%N)
+tw --no-initial --interval 10 | true; rc=${PIPESTATUS[0]}
+el=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$rc" = 0 ] && [ "$el" -lt 1000 ] && ok "a reader that never reads: tcp-watch ends, status 0 ($el ms)" || fail "a reader that never reads: tcp-watch ends, status 0" "rc=$rc $el ms"
+t0=$(date +%s%N)
+tw -p --json --interval 10 | head -1 >/dev/null; rc=${PIPESTATUS[0]}
+el=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$rc" = 0 ] && [ "$el" -lt 1000 ] && ok "... also with -p --json ($el ms)" || fail "... also with -p --json" "rc=$rc $el ms"
+
 # --- exit codes -------------------------------------------------------------
 tw --once -s bogus >/dev/null 2>&1; expect_eq "bad state exits 2" 2 $?
 tw --once --sport 0 >/dev/null 2>&1; expect_eq "bad port exits 2" 2 $?
@@ -385,6 +402,10 @@ tw --once extra >/dev/null 2>&1; expect_eq "operand exits 2" 2 $?
 err=$(tw --once -s bogus 2>&1 >/dev/null | head -1)
 expect_eq "bad state: one clear line" "tcp-watch: invalid state 'bogus' for -s" "$err"
 tw --duration 0.3 --no-initial >/dev/null; expect_eq "--duration exits 0" 0 $?
+tw --summary -e >/dev/null 2>&1; expect_eq "--summary -e is refused (exit 2)" 2 $?
+expect_eq "--summary -e: one clear line" "tcp-watch: -e, -o, -i and -m show per-socket fields: not with --summary" "$(tw --summary -e 2>&1 | head -1)"
+j=$(tw --json --once -s bogus 2>/dev/null); rc=$?
+expect_eq "--json usage error: exit 2 and an error line" '2 {"type":"error","code":"usage","message":"invalid state '"'"'bogus'"'"' for -s","exit":2}' "$rc $j"
 
 stop_server H KILL
 done_testing
