@@ -1017,7 +1017,8 @@ static int run_once(struct tcpwatch *w)
 	start_line(w, w->summary ? "summary" : "once");
 	if (!w->summary && !w->json && w->header) {
 		char line[SSFMT_ROW_BASE];
-		fwrite(line, 1, ssfmt_header(line, w->fmt), stdout);
+		size_t n = ssfmt_header(line, w->fmt);
+		fwrite(line, 1, n, stdout);
 	}
 	int e;
 	if (w->procs) {

@@ -4,12 +4,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define DENTS_BUF 32768
+#define DENTS_BUF ((size_t)32768)
 
 enum { SLOT_PENDING = 1 };
 
@@ -220,8 +221,7 @@ static void read_comm(const struct owners *o, const char *pid, char comm[16])
 	size_t n = strlen(pid);
 	if (n > 20)
 		return;
-	memcpy(path, pid, n);
-	memcpy(path + n, "/stat", 6);
+	snprintf(path, sizeof path, "%s/stat", pid);
 	int fd = openat(o->procfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -263,8 +263,7 @@ static int scan_pid(struct owners *o, const char *pid_s, uint32_t pid)
 	size_t n = strlen(pid_s);
 	if (n > 20)
 		return 0;
-	memcpy(path, pid_s, n);
-	memcpy(path + n, "/fd", 4);
+	snprintf(path, sizeof path, "%s/fd", pid_s);
 	int dfd = openat(o->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;             /* gone, or not ours to read */
