@@ -48,6 +48,7 @@
 #include "owners.h"
 #include "sig.h"
 #include "sockdiag.h"
+#include "ssfilter.h"
 #include "ssfmt.h"
 #include "tcp_track.h"
 
@@ -90,13 +91,15 @@ static const struct applet_help help = {
 	"tcp-watch [--once|--summary [--by process]] [-alpeoimHn4|6] [-s STATE]...\n"
 	"          [--sport PORT]... [--dport PORT]... [--port PORT]...\n"
 	"          [--addr ADDR[/LEN]]... [--interval SECS] [-c N] [--duration SECS]\n"
-	"          [--no-initial] [--json] [--proc]",
+	"          [--no-initial] [--json] [--proc] [FILTER]",
 	"Show TCP sockets and, by default, watch them change state: one line per\n"
 	"transition with the time spent in the previous state.  Uses sock_diag\n"
 	"netlink (no privileges needed), /proc/net/tcp when that is unavailable.\n"
 	"STATE: established, syn-sent, syn-recv, fin-wait-1, fin-wait-2,\n"
 	"time-wait, closed, close-wait, last-ack, listening, closing, or a group:\n"
 	"all, connected, synchronized, bucket, big (as in ss).\n"
+	"FILTER: ss's: [state STATE|exclude STATE]... [EXPRESSION], e.g.\n"
+	"  state established '( dport = :443 or sport = :443 )' dst 10.0.0.0/8\n"
 	"Exit status: 0 success (also on SIGINT or when stdout's reader goes\n"
 	"away), 2 usage error or failure.",
 	opts,
@@ -145,6 +148,9 @@ struct tcpwatch {
 	size_t nsports, ndports, nports;
 	struct match_addr addrs[MAX_ADDRS];
 	size_t naddrs;
+	struct ssfilter filter;        /* ss's FILTER operands */
+	uint8_t bc[SSF_BC_MAX];
+	int bclen;
 
 	/* runtime */
 	struct sockdiag sd;
@@ -156,6 +162,7 @@ struct tcpwatch {
 	int tracking;
 	uint64_t state_count[TS_MAX + 1], total;
 	uint64_t events, polls, resyncs, destroys;
+	uint64_t dumped;               /* sockets the source returned */
 	int64_t wall_off;              /* wall - mono, for printing */
 	int stop, resync, out_gone;
 	struct loop_io mc_io, sig_io, out_io;
@@ -354,8 +361,16 @@ static void parse_args(struct tcpwatch *w, int argc, char **argv)
 		default: tw_usage("unexpected option");
 		}
 	}
-	if (st.ind < argc)
-		tw_usage("unexpected argument '%s'", argv[st.ind]);
+	/* operands: ss's filter ("state established '( dport = :80 )'") */
+	if (ssfilter_parse(&w->filter, argv + st.ind, argc - st.ind) < 0)
+		tw_usage("%s", w->filter.err);
+	if (w->filter.states_given) {
+		w->states = (w->states_given ? w->states : 0) | w->filter.states;
+		w->states_given = 1;
+		if (!w->states)
+			tw_usage("the filter excludes every state");
+	}
+	w->bclen = ssfilter_compile(&w->filter, w->bc, sizeof w->bc);
 	if (v4 && v6)
 		tw_usage("-4 and -6 are mutually exclusive");
 	if (w->once && w->summary)
@@ -425,6 +440,8 @@ static int match_fixed(const struct tcpwatch *w, const struct diag_sock *s)
 		return 0;
 	if (w->nports && !port_in(s->sport, w->ports, w->nports) &&
 	    !port_in(s->dport, w->ports, w->nports))
+		return 0;
+	if (!ssfilter_match(&w->filter, s))
 		return 0;
 	if (w->naddrs == 0)
 		return 1;
@@ -712,6 +729,7 @@ struct snap_ctx {
 static int snap_cb(void *ctx, const struct diag_sock *s)
 {
 	struct snap_ctx *c = ctx;
+	c->w->dumped++;
 	if (!match_fixed(c->w, s))
 		return 0;
 	return c->fn(c->w, s);
@@ -995,6 +1013,9 @@ static void print_summary(struct tcpwatch *w)
 		json_str(&j, "type", "summary");
 		json_str(&j, "source", w->use_proc ? "proc" : "sock_diag");
 		json_uint(&j, "total", w->total);
+		json_uint(&j, "dumped", w->dumped);
+		json_bool(&j, "kernel_filter", !w->use_proc && sockdiag_kernel_ports(&w->sd) &&
+		          (w->bclen > 0 || w->nsports || w->ndports));
 		json_obj(&j, "states");
 		for (unsigned s = 1; s <= TS_MAX; s++)
 			json_uint(&j, diag_state_name(s), w->state_count[s]);
@@ -1231,6 +1252,10 @@ int tcp_watch_main(int argc, char **argv)
 	w.q.nsports = w.nsports;
 	w.q.dports = w.dports;
 	w.q.ndports = w.ndports;
+	if (w.bclen > 0) {             /* the filter goes to the kernel */
+		w.q.bc = w.bc;
+		w.q.bclen = (size_t)w.bclen;
+	}
 
 	int e = sockdiag_init(&w.sd, !w.use_proc);
 	if (e == ENOMEM)

@@ -46,12 +46,13 @@ int diag_req_build(const struct diag_req *r, void *buf, size_t bufsz)
 {
 	if ((r->family != AF_INET && r->family != AF_INET6 &&
 	     r->family != AF_UNSPEC) ||
-	    r->nsports > DIAG_MAX_PORTS || r->ndports > DIAG_MAX_PORTS)
+	    r->nsports > DIAG_MAX_PORTS || r->ndports > DIAG_MAX_PORTS ||
+	    r->bclen > DIAG_BC_MAX || (r->bclen & 3))
 		return -EINVAL;
 	int legacy = r->family == AF_UNSPEC;
 	size_t body = legacy ? sizeof(struct inet_diag_req)
 	                     : sizeof(struct inet_diag_req_v2);
-	size_t bclen = (r->nsports + r->ndports) * 2 * BC_OP;
+	size_t bclen = r->bclen ? r->bclen : (r->nsports + r->ndports) * 2 * BC_OP;
 	size_t len = NLH + body;
 	if (bclen)
 		len += NLAH + bclen;
@@ -101,6 +102,10 @@ int diag_req_build(const struct diag_req *r, void *buf, size_t bufsz)
 	struct nlattr nla = { (uint16_t)(NLAH + bclen), INET_DIAG_REQ_BYTECODE };
 	memcpy(a, &nla, sizeof nla);
 	uint8_t *bc = a + NLAH;
+	if (r->bclen) {
+		memcpy(bc, r->bc, r->bclen);
+		return (int)len;
+	}
 	size_t dstart = r->nsports * 2 * BC_OP;
 	bc_list(bc, 0, INET_DIAG_BC_S_EQ, r->sports, r->nsports, dstart, bclen);
 	bc_list(bc, dstart, INET_DIAG_BC_D_EQ, r->dports, r->ndports, bclen,

@@ -35,7 +35,8 @@ enum {
 #define TS_ALL_MASK 0x0ffeu  /* bits 1..11 */
 
 #define DIAG_MAX_PORTS 16
-#define DIAG_REQ_MAX   (16 + 72 + 4 + 2 * DIAG_MAX_PORTS * 8 + 8)  /* >= legacy */
+#define DIAG_BC_MAX    4096   /* caller bytecode (diag_req.bc) */
+#define DIAG_REQ_MAX   (16 + 72 + 4 + 2 * DIAG_MAX_PORTS * 8 + 8 + DIAG_BC_MAX)
 
 /* The struct tcp_info fields ss -i prints (INET_DIAG_INFO); fields the
  * kernel did not send read 0. */
@@ -90,6 +91,10 @@ struct diag_req {
 	size_t nsports;
 	const uint16_t *dports;
 	size_t ndports;
+	/* ready-made INET_DIAG_REQ_BYTECODE (e.g. from ssfilter); when set,
+	 * the port lists are not used */
+	const uint8_t *bc;
+	size_t bclen;              /* <= DIAG_BC_MAX */
 };
 
 /* Returns the message length written (<= DIAG_REQ_MAX), or -EINVAL (bad

@@ -72,6 +72,8 @@ static int dump_family(struct sockdiag *d, const struct sockdiag_query *q,
 		r.nsports = q->nsports;
 		r.dports = q->dports;
 		r.ndports = q->ndports;
+		r.bc = q->bc;
+		r.bclen = q->bclen;
 	}
 	int n = diag_req_build(&r, req, sizeof req);
 	if (n < 0)
@@ -137,7 +139,7 @@ int sockdiag_dump(struct sockdiag *d, const struct sockdiag_query *q,
 	}
 	for (int i = 0; i < n; i++) {
 		int e = dump_family(d, q, fams[i], cb, ctx);
-		if (e == EINVAL && d->bytecode_ok && (q->nsports || q->ndports)) {
+		if (e == EINVAL && d->bytecode_ok && (q->nsports || q->ndports || q->bclen)) {
 			/* the kernel refused the filter: the caller filters
 			 * instead (nothing was delivered before the error) */
 			d->bytecode_ok = 0;

@@ -30,6 +30,8 @@ struct sockdiag_query {
 	int want_info, want_mem;
 	const uint16_t *sports, *dports;   /* kernel-side filters (OR'ed) */
 	size_t nsports, ndports;
+	const uint8_t *bc;     /* or a whole filter as bytecode (ssfilter) */
+	size_t bclen;
 };
 
 typedef int (*sockdiag_cb)(void *ctx, const struct diag_sock *s);
