@@ -662,11 +662,7 @@ static void print_event_text(struct tcpwatch *w, int64_t mono,
 			p = ssfmt_str(p, ">=");
 		p += snprintf(p, 32, "%.3fs", (double)ev->dur_ns / 1e9);
 	}
-	if (nown) {
-		p = ssfmt_str(p, " users:(");
-		p = ssfmt_users(p, own, nown);
-		*p++ = ')';
-	}
+	p = ssfmt_extras(p, s, w->fmt, own, nown);
 	*p++ = '\n';
 	fwrite(line, 1, (size_t)(p - line), stdout);
 }

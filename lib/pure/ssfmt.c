@@ -377,28 +377,11 @@ static char *put_mem(char *p, const struct diag_sock *s)
 	return p;
 }
 
-size_t ssfmt_row(char *buf, const struct diag_sock *s, const char *ifname,
-                 unsigned flags, const struct ssfmt_owner *own, size_t nown)
+char *ssfmt_extras(char *p, const struct diag_sock *s, unsigned flags,
+                   const struct ssfmt_owner *own, size_t nown)
 {
-	char *p = buf, *q;
-	p = ssfmt_pad_to(ssfmt_str(p, diag_state_name(s->state)), buf, W_STATE + 1);
-	q = p;
-	p = ssfmt_pad_to(ssfmt_u(p, s->rqueue), q, W_Q + 1);
-	q = p;
-	p = ssfmt_pad_to(ssfmt_u(p, s->wqueue), q, W_Q + 1);
-	q = p;
-	p = right_align(q, ssfmt_host(p, s, 1, ifname), W_HOST);
-	q = p;
-	*p++ = ':';
-	p = ssfmt_pad_to(put_port(p, s->sport), q, W_PORT + 1);
-	q = p;
-	p = right_align(q, ssfmt_host(p, s, 0, NULL), W_HOST + 1);
-	q = p;
-	*p++ = ':';
-	p = put_port(p, s->dport);
 	if ((flags & SSF_PROC) && nown) {
-		p = ssfmt_pad_to(p, q, W_PORT + 1);
-		p = ssfmt_str(p, "users:(");
+		p = ssfmt_str(p, " users:(");
 		p = ssfmt_users(p, own, nown);
 		*p++ = ')';
 	}
@@ -435,6 +418,31 @@ size_t ssfmt_row(char *buf, const struct diag_sock *s, const char *ifname,
 		if ((flags & SSF_INFO) && s->has_info)
 			p = put_info(p, s, flags);
 	}
+	return p;
+}
+
+size_t ssfmt_row(char *buf, const struct diag_sock *s, const char *ifname,
+                 unsigned flags, const struct ssfmt_owner *own, size_t nown)
+{
+	char *p = buf, *q;
+	p = ssfmt_pad_to(ssfmt_str(p, diag_state_name(s->state)), buf, W_STATE + 1);
+	q = p;
+	p = ssfmt_pad_to(ssfmt_u(p, s->rqueue), q, W_Q + 1);
+	q = p;
+	p = ssfmt_pad_to(ssfmt_u(p, s->wqueue), q, W_Q + 1);
+	q = p;
+	p = right_align(q, ssfmt_host(p, s, 1, ifname), W_HOST);
+	q = p;
+	*p++ = ':';
+	p = ssfmt_pad_to(put_port(p, s->sport), q, W_PORT + 1);
+	q = p;
+	p = right_align(q, ssfmt_host(p, s, 0, NULL), W_HOST + 1);
+	q = p;
+	*p++ = ':';
+	p = put_port(p, s->dport);
+	if ((flags & SSF_PROC) && nown)
+		p = ssfmt_pad_to(p, q, W_PORT + 1) - 1;   /* the extras start with ' ' */
+	p = ssfmt_extras(p, s, flags, own, nown);
 	*p++ = '\n';
 	return (size_t)(p - buf);
 }

@@ -60,6 +60,11 @@ size_t ssfmt_header(char *buf, unsigned flags);
 size_t ssfmt_row(char *buf, const struct diag_sock *s, const char *ifname,
                  unsigned flags, const struct ssfmt_owner *own, size_t nown);
 
+/* What follows the peer column: " users:(...)" (SSF_PROC, when nown),
+ * " timer:(...)", " uid:.. ino:.. sk:..", then "\n\t skmem:(...) <tcp_info>"
+ * (no final newline); returns the end. */
+char *ssfmt_extras(char *p, const struct diag_sock *s, unsigned flags,
+                   const struct ssfmt_owner *own, size_t nown);
 /* `users:((...),...)` body only: `("comm",pid=N,fd=N),...` (no
  * "users:(" ... ")"); returns the end. */
 char *ssfmt_users(char *p, const struct ssfmt_owner *own, size_t nown);
