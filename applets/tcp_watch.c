@@ -26,6 +26,7 @@
  * readable, out of memory). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,6 +48,7 @@
 #include "opt.h"
 #include "owners.h"
 #include "sig.h"
+#include "services.h"
 #include "sockdiag.h"
 #include "ssfilter.h"
 #include "ssfmt.h"
@@ -70,7 +72,7 @@ static const struct opt opts[] = {
 	{ 'i', "info", NULL, "show TCP internals (rtt, cwnd, retrans...), as ss -i" },
 	{ 'm', "memory", NULL, "show socket memory: skmem:(...), as ss -m" },
 	{ 'H', "no-header", NULL, "--once/--summary: no header line" },
-	{ 'n', "numeric", NULL, "numeric ports and rates (ports are always numeric)" },
+	{ 'n', "numeric", NULL, "numeric ports and rates (else port names, as ss)" },
 	{ 's', "state", "STATE", "only sockets in STATE (repeatable; names below)" },
 	{ OPT_SPORT, "sport", "PORT", "only sockets with this local port (repeatable)" },
 	{ OPT_DPORT, "dport", "PORT", "only sockets with this peer port (repeatable)" },
@@ -171,6 +173,7 @@ struct tcpwatch {
 	/* rows kept for -p (owners are looked up once the dump is complete) */
 	struct diag_sock *rows;
 	size_t nrows, caprows;
+	struct services *svc;          /* port names for text, NULL with -n */
 	char *line;                    /* SSFMT_ROW_MAX(maxown) bytes */
 	size_t linecap;
 };
@@ -500,7 +503,7 @@ static void print_row(struct tcpwatch *w, const struct diag_sock *s)
 	const struct ssfmt_owner *own = NULL;
 	size_t nown = sock_owners(w, s, &own);
 	char *line = line_for(w, nown);
-	size_t n = ssfmt_row(line, s, ifname(w, s->ifindex), w->fmt, own, nown);
+	size_t n = ssfmt_row(line, s, ifname(w, s->ifindex), w->fmt, own, nown, w->svc);
 	fwrite_unlocked(line, 1, n, stdout);
 }
 
@@ -522,9 +525,9 @@ static void json_sock(struct tcpwatch *w, struct json *j, const struct diag_sock
 {
 	char ep[128];
 	json_str(j, "family", s->family == AF_INET ? "ipv4" : "ipv6");
-	ssfmt_endpoint(ep, s, 1, ifname(w, s->ifindex));
+	ssfmt_endpoint(ep, s, 1, ifname(w, s->ifindex), NULL);
 	json_str(j, "local", ep);
-	ssfmt_endpoint(ep, s, 0, NULL);
+	ssfmt_endpoint(ep, s, 0, NULL, NULL);
 	json_str(j, "peer", ep);
 	json_uint(j, "sport", s->sport);
 	json_uint(j, "dport", s->dport);
@@ -644,11 +647,11 @@ static void print_event_text(struct tcpwatch *w, int64_t mono,
 	p = put_clock(p, mono + w->wall_off);
 	*p++ = ' ';
 	q = p;
-	p += ssfmt_endpoint(p, s, 1, ifname(w, s->ifindex));
+	p += ssfmt_endpoint(p, s, 1, ifname(w, s->ifindex), w->svc);
 	p = ssfmt_pad_to(p, q, W_EP);
 	*p++ = ' ';
 	q = p;
-	p += ssfmt_endpoint(p, s, 0, NULL);
+	p += ssfmt_endpoint(p, s, 0, NULL, w->svc);
 	p = ssfmt_pad_to(p, q, W_EP);
 	*p++ = ' ';
 	q = p;
@@ -750,6 +753,49 @@ static int snapshot(struct tcpwatch *w, uint32_t states, sock_fn fn)
 		}
 	}
 	return sockdiag_proc(&w->sd, &w->q, snap_cb, &c);
+}
+
+/* A small file's text (set-up only); NULL when unreadable. */
+static char *slurp(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	char *buf = malloc(max);
+	size_t n = 0;
+	while (buf && n < max) {
+		ssize_t k = read(fd, buf + n, max - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	*len = n;
+	return buf;
+}
+
+/* ss without -n names the ports below the ephemeral range from
+ * /etc/services; JSON always has numbers. */
+static void load_services(struct tcpwatch *w)
+{
+	if ((w->fmt & SSF_NUMERIC) || w->json)
+		return;
+	size_t len;
+	char *text = slurp("/etc/services", 1 << 20, &len);
+	if (!text)
+		return;
+	w->svc = malloc(sizeof *w->svc);
+	if (!w->svc)
+		tw_fail("oom", 0, "out of memory");
+	services_init(w->svc);
+	services_parse(w->svc, text, len);
+	free(text);
+	text = slurp("/proc/sys/net/ipv4/ip_local_port_range", 64, &len);
+	if (text)
+		services_set_ephemeral(w->svc, text, len);
+	free(text);
 }
 
 static int keep_row(struct tcpwatch *w, const struct diag_sock *s)
@@ -1253,6 +1299,7 @@ int tcp_watch_main(int argc, char **argv)
 		w.q.bclen = (size_t)w.bclen;
 	}
 
+	load_services(&w);
 	int e = sockdiag_init(&w.sd, !w.use_proc);
 	if (e == ENOMEM)
 		tw_fail("oom", 0, "out of memory");
@@ -1277,6 +1324,7 @@ int tcp_watch_main(int argc, char **argv)
 	sockdiag_free(&w.sd);
 	free(w.rows);
 	free(w.line);
+	free(w.svc);
 	if (w.mc >= 0)
 		close(w.mc);
 	if (w.sfd >= 0)

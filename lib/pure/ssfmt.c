@@ -87,21 +87,22 @@ char *ssfmt_host(char *p, const struct diag_sock *s, int local, const char *ifna
 	return p;
 }
 
-static char *put_port(char *p, uint16_t port)
+static char *put_port(char *p, uint16_t port, const struct services *svc)
 {
 	if (port == 0) {
 		*p++ = '*';
 		return p;
 	}
-	return ssfmt_u(p, port);
+	const char *name = svc ? services_name(svc, port) : NULL;
+	return name ? ssfmt_str(p, name) : ssfmt_u(p, port);
 }
 
 size_t ssfmt_endpoint(char *buf, const struct diag_sock *s, int local,
-                      const char *ifname)
+                      const char *ifname, const struct services *svc)
 {
 	char *p = ssfmt_host(buf, s, local, ifname);
 	*p++ = ':';
-	p = put_port(p, local ? s->sport : s->dport);
+	p = put_port(p, local ? s->sport : s->dport, svc);
 	*p = 0;
 	return (size_t)(p - buf);
 }
@@ -422,7 +423,8 @@ char *ssfmt_extras(char *p, const struct diag_sock *s, unsigned flags,
 }
 
 size_t ssfmt_row(char *buf, const struct diag_sock *s, const char *ifname,
-                 unsigned flags, const struct ssfmt_owner *own, size_t nown)
+                 unsigned flags, const struct ssfmt_owner *own, size_t nown,
+                 const struct services *svc)
 {
 	char *p = buf, *q;
 	p = ssfmt_pad_to(ssfmt_str(p, diag_state_name(s->state)), buf, W_STATE + 1);
@@ -434,12 +436,12 @@ size_t ssfmt_row(char *buf, const struct diag_sock *s, const char *ifname,
 	p = right_align(q, ssfmt_host(p, s, 1, ifname), W_HOST);
 	q = p;
 	*p++ = ':';
-	p = ssfmt_pad_to(put_port(p, s->sport), q, W_PORT + 1);
+	p = ssfmt_pad_to(put_port(p, s->sport, svc), q, W_PORT + 1);
 	q = p;
 	p = right_align(q, ssfmt_host(p, s, 0, NULL), W_HOST + 1);
 	q = p;
 	*p++ = ':';
-	p = put_port(p, s->dport);
+	p = put_port(p, s->dport, svc);
 	if ((flags & SSF_PROC) && nown)
 		p = ssfmt_pad_to(p, q, W_PORT + 1) - 1;   /* the extras start with ' ' */
 	p = ssfmt_extras(p, s, flags, own, nown);

@@ -11,7 +11,9 @@
  * Addresses: dotted quads and "[v6]" (formatted by hand: inet_ntop's
  * sprintf is most of a large snapshot's cost), "*" for a dual-stack
  * wildcard, "%ifname" for a socket bound to a device (the name is the
- * caller's: this module makes no system calls).  Port 0 prints as "*".
+ * caller's: this module makes no system calls).  Port 0 prints as "*";
+ * other ports as numbers, or by name from a services table (ss without
+ * -n).
  *
  * Bounds: a row without owners fits in SSFMT_ROW_BASE bytes; each owner
  * adds at most SSFMT_OWNER_MAX (use SSFMT_ROW_MAX(n)).  No I/O, no
@@ -22,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "diag_msg.h"
+#include "services.h"
 
 enum {
 	SSF_PROC = 1,     /* -p: users:(...) */
@@ -49,16 +52,18 @@ char *ssfmt_str(char *p, const char *s);
 char *ssfmt_pad_to(char *p, char *start, size_t width);
 /* The address part of an endpoint (no port). */
 char *ssfmt_host(char *p, const struct diag_sock *s, int local, const char *ifname);
-/* "host:port" NUL-terminated into buf (>= 80 bytes); returns its length. */
+/* "host:port" NUL-terminated into buf (>= 96 bytes); returns its length.
+ * svc: port names (ss without -n), or NULL for numbers. */
 size_t ssfmt_endpoint(char *buf, const struct diag_sock *s, int local,
-                      const char *ifname);
+                      const char *ifname, const struct services *svc);
 
 /* Header line with '\n'; returns its length (< SSFMT_ROW_BASE). */
 size_t ssfmt_header(char *buf, unsigned flags);
 /* One socket with '\n' into buf (>= SSFMT_ROW_MAX(nown)); returns its
  * length.  ifname: the local device name or NULL when s->ifindex is 0. */
 size_t ssfmt_row(char *buf, const struct diag_sock *s, const char *ifname,
-                 unsigned flags, const struct ssfmt_owner *own, size_t nown);
+                 unsigned flags, const struct ssfmt_owner *own, size_t nown,
+                 const struct services *svc);
 
 /* What follows the peer column: " users:(...)" (SSF_PROC, when nown),
  * " timer:(...)", " uid:.. ino:.. sk:..", then "\n\t skmem:(...) <tcp_info>"

@@ -114,7 +114,7 @@ def timed(cmd):
 def owned(cmd):
     out = subprocess.run(AS + cmd, stdout=subprocess.PIPE, check=True, text=True).stdout
     return sum(1 for l in out.splitlines() if "users:((" in l)
-o_tw, o_ss = owned([sb, "tcp-watch", "--once", "-a", "-p"]), owned(["ss", "-tanp"])
+o_tw, o_ss = owned([sb, "tcp-watch", "--once", "-a", "-n", "-p"]), owned(["ss", "-tanp"])
 print("sockets with owners: tcp-watch -p %d, ss -p %d" % (o_tw, o_ss))
 if abs(o_tw - o_ss) > 50:
     sys.exit("tcpwatch.sh: tcp-watch -p and ss -p name different owners")
@@ -130,10 +130,10 @@ def snap(tools, rounds):
             cpus[name].append(c)
     return wall, cpus
 
-tools = [("tcp-watch --once -a", [sb, "tcp-watch", "--once", "-a"]),
+tools = [("tcp-watch --once -a", [sb, "tcp-watch", "--once", "-a", "-n"]),
          ("ss -tan", ["ss", "-tan"]),
          ("busybox netstat -tan", ["busybox", "netstat", "-tan"])]
-ptools = [("tcp-watch --once -a -p", [sb, "tcp-watch", "--once", "-a", "-p"]),
+ptools = [("tcp-watch --once -a -p", [sb, "tcp-watch", "--once", "-a", "-n", "-p"]),
           ("ss -tanp", ["ss", "-tanp"])]
 wall, cpus = snap(tools, rounds)
 pwall, pcpus = snap(ptools, rounds)
@@ -198,7 +198,7 @@ def row(label, a, peer, b, target):
     print("  %-44s %7.1f ms   %-26s %7.1f ms   %sx" % (label, ma, peer, mb, ratio))
 
 print("CPU, %d rounds of %.0f s at up to 10 runs or polls/s (medians):" % (wrounds, wsecs))
-lw, ls = loop_pair([sb, "tcp-watch", "--once", "-a"], ["ss", "-tan"])
+lw, ls = loop_pair([sb, "tcp-watch", "--once", "-a", "-n"], ["ss", "-tan"])
 row("tcp-watch --once -a 10x/s, 36k rows (CPU ms/run)", lw, "ss -tan 10x/s, same rows", ls, "-")
 tw_poll, ss_run = watch_pair([], ["ss", "-tan"])
 row("tcp-watch 10 polls/s, 36k sockets (CPU ms/poll)", tw_poll, "ss -tan 10x/s (ms/run)", ss_run, "<= 0.50")

@@ -45,6 +45,10 @@ def hold():
     l6, p6 = listener(socket.AF_INET6, "::1")
     ld, pd = listener(socket.AF_INET6, "::", v6only=0)      # dual stack: "*"
     keep += [l4, l6, ld]
+    lw = socket.socket()                                    # a named port (http)
+    lw.bind(("127.0.0.1", 80))
+    lw.listen(4)
+    keep.append(lw)
     for _ in range(3):
         keep += pair(l4, socket.AF_INET, "127.0.0.1", p4)   # ESTAB x2 each
     keep += pair(l6, socket.AF_INET6, "::1", p6)
@@ -140,7 +144,7 @@ expect_eq "--summary counts per state match ss -tan" "$ss_counts" "$tw_counts"
 for st in ESTAB LISTEN TIME-WAIT FIN-WAIT-1 FIN-WAIT-2 CLOSE-WAIT SYN-SENT; do
 	grep -q "^$st " <<<"$ss_counts" && ok "scenario has $st" || fail "scenario has $st" "$ss_counts"
 done
-out=$(tw --once -a); rc=$?
+out=$(tw --once -n -a); rc=$?
 expect_eq "--once exits 0" 0 "$rc"
 expect_eq "--once header like ss" "State      Recv-Q Send-Q   Local Address:Port      Peer Address:Port" "$(head -1 <<<"$out")"
 expect_eq "--once rows (state, local, peer) match ss -tan" "$ss_rows" "$(awk 'NR > 1 { print $1, $4, $5 }' <<<"$out" | sort)"
@@ -150,15 +154,23 @@ grep -q '\[::ffff:127.0.0.1\]' <<<"$out" && ok "v4-mapped peer shown bracketed" 
 fw1=$(nss -tan state fin-wait-1 | awk 'NR > 1 { print $3 }')
 qrows() { awk -v fw1="$fw1" 'NR > 1 && $1 != "LISTEN" && $4 != fw1 && $5 != fw1 { print $1, $2, $3, $4, $5 }' | sort; }
 expect_eq "--once Recv-Q/Send-Q match ss -tan" "$(nss -tan | qrows)" "$(qrows <<<"$out")"
-expect_eq "--once LISTEN queues match ss -tan" "$(nss -tan state listening | awk 'NR > 1 { print $1, $2, $3 }' | sort)" "$(tw --once -s listen | awk 'NR > 1 { print $2, $3, $4 }' | sort)"
+expect_eq "--once LISTEN queues match ss -tan" "$(nss -tan state listening | awk 'NR > 1 { print $1, $2, $3 }' | sort)" "$(tw --once -n -s listen | awk 'NR > 1 { print $2, $3, $4 }' | sort)"
+
+# without -n, ports below the ephemeral range are named as ss names them
+if [ -r /etc/services ] && grep -q '^http[[:space:]]*80/tcp' /etc/services; then
+	expect_eq "without -n: port names as ss -ta (http)" "$(nss -ta | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -a | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
+	grep -q ' 127.0.0.1:http ' <<<"$(tw --once -l)" && ok "-l shows 127.0.0.1:http" || fail "-l shows 127.0.0.1:http" "$(tw --once -l)"
+else
+	ok "# SKIP no /etc/services naming port 80"
+fi
 
 # --- /proc fallback gives the same snapshot ---------------------------------
-proc=$(TCP_WATCH_PROC=1 tw --once -a)
+proc=$(TCP_WATCH_PROC=1 tw --once -n -a)
 expect_eq "TCP_WATCH_PROC=1: same rows as sock_diag" "$(awk 'NR > 1 { print $1, $4, $5 }' <<<"$out" | sort)" "$(awk 'NR > 1 { print $1, $4, $5 }' <<<"$proc" | sort)"
 expect_eq "--proc: same counts as sock_diag" "$tw_counts" "$(tw --proc --summary -a | awk 'NR > 1 && $2 > 0 { print $1, $2 }' | sort)"
 # the /proc fallback fills uid/ino (-e) and timer names (-o) as sock_diag
 tok() { awk 'NR > 1 { t = "-"; i = "-"; u = "uid:0"; for (f = 6; f <= NF; f++) { if ($f ~ /^timer:/) { t = $f; sub(/,.*/, "", t) } if ($f ~ /^ino:/) i = $f; if ($f ~ /^uid:/) u = $f }; print $1, $4, $5, t, i, u }' | sort; }
-expect_eq "--proc -e -o: ino, uid and timer names as sock_diag's" "$(tw --once -a -e -o | tok)" "$(tw --proc --once -a -e -o | tok)"
+expect_eq "--proc -e -o: ino, uid and timer names as sock_diag's" "$(tw --once -n -a -e -o | tok)" "$(tw --proc --once -n -a -e -o | tok)"
 expect_eq "--proc --json summary names its source" proc "$(tw --proc --summary --json | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["source"])')"
 
 # sock_diag unavailable (socket(AF_NETLINK) refused by an LD_PRELOAD shim):
@@ -186,7 +198,7 @@ EOF2
 	cc -shared -fPIC -o "$TEST_TMP/nonl.so" "$TEST_TMP/nonl.c" -ldl
 	chmod 755 "$TEST_TMP" "$TEST_TMP/nonl.so"
 	tw_nonl() { timeout -k 2 20 ip netns exec "$NS" setpriv --reuid "$U" --regid "$U" --clear-groups --inh-caps=-all env LD_PRELOAD="$TEST_TMP/nonl.so" "$SOCKBOX" tcp-watch "$@"; }
-	fb=$(tw_nonl --once -a 2>"$TEST_TMP/fb.err"); rc=$?
+	fb=$(tw_nonl --once -n -a 2>"$TEST_TMP/fb.err"); rc=$?
 	expect_eq "no sock_diag: exit 0" 0 "$rc"
 	expect_eq "no sock_diag: one stderr line" "tcp-watch: sock_diag unavailable, reading /proc/net/tcp instead: Address family not supported by protocol" "$(cat "$TEST_TMP/fb.err")"
 	expect_eq "no sock_diag: /proc rows" "$(awk 'NR > 1 { print $1, $4, $5 }' <<<"$proc" | sort)" "$(awk 'NR > 1 { print $1, $4, $5 }' <<<"$fb" | sort)"
@@ -197,23 +209,23 @@ fi
 
 # --- filters ----------------------------------------------------------------
 # (ss drops its State column when one state is asked for)
-expect_eq "-s listening matches ss state listening" "$(nss -tan state listening | awk 'NR > 1 { print $3, $4 }' | sort)" "$(tw --once -s listening | awk 'NR > 1 { print $4, $5 }' | sort)"
-expect_eq "-s connected matches ss state connected" "$(nss -tan state connected | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -s connected | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
-expect_eq "-s established -s time-wait" "$(nss -tan state established state time-wait | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -s established -s time-wait | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
-expect_eq "--sport (kernel bytecode) matches ss sport" "$(nss -tan "sport = :$H_PORT" | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -a --sport "$H_PORT" | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
-expect_eq "--dport matches ss dport" "$(nss -tan "dport = :$H_PORT" | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -a --dport "$H_PORT" | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
-expect_eq "--proc --sport filters the same" "$(tw --once -a --sport "$H_PORT" | tail -n +2 | awk '{ print $1, $4, $5 }' | sort)" "$(tw --proc --once -a --sport "$H_PORT" | tail -n +2 | awk '{ print $1, $4, $5 }' | sort)"
-expect_eq "-6 matches ss -6" "$(nss -tan -6 | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -a -6 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
-expect_eq "-4 matches ss -4" "$(nss -tan -4 | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -a -4 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
-expect_eq "--addr ::1 matches ss src/dst ::1" "$(nss -tan "( src [::1] or dst [::1] )" | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -a --addr ::1 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
+expect_eq "-s listening matches ss state listening" "$(nss -tan state listening | awk 'NR > 1 { print $3, $4 }' | sort)" "$(tw --once -n -s listening | awk 'NR > 1 { print $4, $5 }' | sort)"
+expect_eq "-s connected matches ss state connected" "$(nss -tan state connected | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -n -s connected | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
+expect_eq "-s established -s time-wait" "$(nss -tan state established state time-wait | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -n -s established -s time-wait | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
+expect_eq "--sport (kernel bytecode) matches ss sport" "$(nss -tan "sport = :$H_PORT" | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -n -a --sport "$H_PORT" | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
+expect_eq "--dport matches ss dport" "$(nss -tan "dport = :$H_PORT" | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -n -a --dport "$H_PORT" | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
+expect_eq "--proc --sport filters the same" "$(tw --once -n -a --sport "$H_PORT" | tail -n +2 | awk '{ print $1, $4, $5 }' | sort)" "$(tw --proc --once -n -a --sport "$H_PORT" | tail -n +2 | awk '{ print $1, $4, $5 }' | sort)"
+expect_eq "-6 matches ss -6" "$(nss -tan -6 | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -n -a -6 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
+expect_eq "-4 matches ss -4" "$(nss -tan -4 | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -n -a -4 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
+expect_eq "--addr ::1 matches ss src/dst ::1" "$(nss -tan "( src [::1] or dst [::1] )" | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -n -a --addr ::1 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
 # (ss has no v4-mapped matching: ask it for both forms)
-expect_eq "--addr 127.0.0.1 also matches v4-mapped" "$(nss -tan "( src 127.0.0.1 or dst 127.0.0.1 or src [::ffff:127.0.0.1] or dst [::ffff:127.0.0.1] )" | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -a --addr 127.0.0.1 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
+expect_eq "--addr 127.0.0.1 also matches v4-mapped" "$(nss -tan "( src 127.0.0.1 or dst 127.0.0.1 or src [::ffff:127.0.0.1] or dst [::ffff:127.0.0.1] )" | awk 'NR > 1 { print $1, $4, $5 }' | sort)" "$(tw --once -n -a --addr 127.0.0.1 | awk 'NR > 1 { print $1, $4, $5 }' | sort)"
 # -e: uid (when not 0), ino and sk as ss -e prints them
 ekeys() { awk '{ u = "uid:0"; i = ""; k = ""; for (f = 6; f <= NF; f++) { if ($f ~ /^uid:/) u = $f; if ($f ~ /^ino:/) i = $f; if ($f ~ /^sk:/) k = $f }; print $4, $5, u, i, k }' | sort; }
-ext=$(tw --once -e -s established -4 | tail -n +2 | ekeys)
+ext=$(tw --once -n -e -s established -4 | tail -n +2 | ekeys)
 expect_eq "-e: uid, ino, sk match ss -e" "$(nss -tane state established -4 2>/dev/null | awk 'NR > 1 { $1 = "ESTAB " $1; print }' | ekeys)" "$ext"
 # --- JSON ---------------------------------------------------------------------
-j=$(tw --once -a --json -i)
+j=$(tw --once -n -a --json -i)
 if python3 -c '
 import json, sys
 lines = sys.stdin.read().splitlines()
@@ -397,12 +409,12 @@ el=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$rc" = 0 ] && [ "$el" -lt 1000 ] && ok "... also with -p --json ($el ms)" || fail "... also with -p --json" "rc=$rc $el ms"
 
 # --- exit codes -------------------------------------------------------------
-tw --once -s bogus >/dev/null 2>&1; expect_eq "bad state exits 2" 2 $?
-tw --once --sport 0 >/dev/null 2>&1; expect_eq "bad port exits 2" 2 $?
-tw --once -4 -6 >/dev/null 2>&1; expect_eq "-4 with -6 exits 2" 2 $?
+tw --once -n -s bogus >/dev/null 2>&1; expect_eq "bad state exits 2" 2 $?
+tw --once -n --sport 0 >/dev/null 2>&1; expect_eq "bad port exits 2" 2 $?
+tw --once -n -4 -6 >/dev/null 2>&1; expect_eq "-4 with -6 exits 2" 2 $?
 tw --interval 0 >/dev/null 2>&1; expect_eq "bad interval exits 2" 2 $?
-tw --once extra >/dev/null 2>&1; expect_eq "operand exits 2" 2 $?
-err=$(tw --once -s bogus 2>&1 >/dev/null | head -1)
+tw --once -n extra >/dev/null 2>&1; expect_eq "operand exits 2" 2 $?
+err=$(tw --once -n -s bogus 2>&1 >/dev/null | head -1)
 expect_eq "bad state: one clear line" "tcp-watch: invalid state 'bogus' for -s" "$err"
 tw --duration 0.3 --no-initial >/dev/null; expect_eq "--duration exits 0" 0 $?
 tw --summary -e >/dev/null 2>&1; expect_eq "--summary -e is refused (exit 2)" 2 $?

@@ -105,7 +105,7 @@ rows() { awk 'NR > 1 { u = ""; for (i = 6; i <= NF; i++) if ($i ~ /^users:/) u =
 ss_root=$(nss -tanp | rows)
 ss_user=$(uss -tanp | rows)
 t0=$(date +%s%N)
-tw_user=$(tw --once -a -p | rows)
+tw_user=$(tw --once -n -a -p | rows)
 t1=$(date +%s%N)
 n=$(wc -l <<<"$tw_user")
 [ "$n" -ge 4000 ] && ok "--once -a -p: $n sockets in $(( (t1 - t0) / 1000000 )) ms" || fail "--once -a -p lists every socket" "$n rows"
@@ -119,7 +119,7 @@ grep -q rootproc <<<"$tw_user" && fail "the root process is not named to a user"
 [ "$(grep -c rootproc <<<"$ss_root")" = 3 ] && ok "(ss as root names the root process's 3 sockets)" || fail "ss as root names the root process" "$(grep -c rootproc <<<"$ss_root")"
 
 # JSON owners: an array of {comm, pid, fd}
-if tw --once -a -p --json | python3 -c '
+if tw --once -n -a -p --json | python3 -c '
 import json, sys
 objs = [json.loads(l) for l in sys.stdin]
 assert objs[0]["type"] == "start" and objs[0]["schema"] == 1
@@ -147,7 +147,7 @@ expect_eq "--summary -p: a row per process, ss's count for each" \
 pick=$(nss -tn state established dport = :"$S_PORT" | awk 'NR == 2 { print $3 }')
 sport=${pick##*:}
 ssl=$(nss -tnoim state established sport = :"$sport" | tail -n +2 | tr '\n\t' '  ')
-twl=$(tw --once -oim -s established --sport "$sport" | tail -n +2 | tr '\n\t' '  ')
+twl=$(tw --once -n -oim -s established --sport "$sport" | tail -n +2 | tr '\n\t' '  ')
 if python3 - "$ssl" "$twl" <<'EOF2'
 import re, sys
 ss, tw = sys.argv[1], sys.argv[2]
@@ -170,7 +170,7 @@ EOF2
 then ok "-o -i -m: timer, skmem, rtt (within 1 ms), cwnd, mss, segs agree with ss -oim"
 else fail "-o -i -m agree with ss -oim" "ss: $ssl
 tw: $twl"; fi
-if tw --once -oim -s established --sport "$sport" --json | python3 -c '
+if tw --once -n -oim -s established --sport "$sport" --json | python3 -c '
 import json, sys
 o = [json.loads(l) for l in sys.stdin][1]
 assert o["timer"]["name"] == "keepalive" and o["info"]["cwnd"] > 0 and o["skmem"]["rcvbuf_bytes"] > 0, o'; then

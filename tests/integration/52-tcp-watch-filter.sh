@@ -89,9 +89,9 @@ nexp=0 same=0 bad=""
 for e in "${exprs[@]}"; do
 	nexp=$((nexp + 1))
 	want=$(nss -tan $e | pairs)
-	got=$(tw --once -a $e | pairs)
-	proc=$(tw --proc --once -a $e 2>/dev/null | pairs)
-	summ=$(tw --once -a --json $e | tail -1 | python3 -c '
+	got=$(tw --once -n -a $e | pairs)
+	proc=$(tw --proc --once -n -a $e 2>/dev/null | pairs)
+	summ=$(tw --once -n -a --json $e | tail -1 | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 print("kernel" if s["dumped"] == s["total"] else "user %d/%d" % (s["total"], s["dumped"]))')
@@ -104,14 +104,14 @@ done
 [ "$nexp" -ge 40 ] && [ "$same" = "$nexp" ] && ok "$same of $nexp filter expressions: same rows as ss -tan (sock_diag with kernel bytecode, and /proc)" \
 	|| fail "$same of $nexp filter expressions give ss's rows" "$bad"
 # the table covers every state the set has, and some expressions are empty
-expect_eq "an expression can select nothing" "" "$(tw --once -a -H "sport = :$P1 and dport = :$P1")"
+expect_eq "an expression can select nothing" "" "$(tw --once -n -a -H "sport = :$P1 and dport = :$P1")"
 
 # the shortcut options against the equivalent expressions
-expect_eq "--port P = ( sport = :P or dport = :P )" "$(nss -tan "( sport = :$P2 or dport = :$P2 )" | pairs)" "$(tw --once -a --port "$P2" | pairs)"
+expect_eq "--port P = ( sport = :P or dport = :P )" "$(nss -tan "( sport = :$P2 or dport = :$P2 )" | pairs)" "$(tw --once -n -a --port "$P2" | pairs)"
 expect_eq "--addr with a prefix = ( src or dst in it ), v4-mapped included" \
-	"$(nss -tan "( src 127.0.0.0/30 or dst 127.0.0.0/30 )" | pairs)" "$(tw --once -a --addr 127.0.0.0/30 | pairs)"
-expect_eq "--addr [::1]/128" "$(nss -tan "( src [::1] or dst [::1] )" | pairs)" "$(tw --once -a --addr '[::1]/128' | pairs)"
-expect_eq "--sport with an expression: both apply" "$(nss -tan "sport = :$P1 and dst 127.0.0.1" | pairs)" "$(tw --once -a --sport "$P1" dst 127.0.0.1 | pairs)"
+	"$(nss -tan "( src 127.0.0.0/30 or dst 127.0.0.0/30 )" | pairs)" "$(tw --once -n -a --addr 127.0.0.0/30 | pairs)"
+expect_eq "--addr [::1]/128" "$(nss -tan "( src [::1] or dst [::1] )" | pairs)" "$(tw --once -n -a --addr '[::1]/128' | pairs)"
+expect_eq "--sport with an expression: both apply" "$(nss -tan "sport = :$P1 and dst 127.0.0.1" | pairs)" "$(tw --once -n -a --sport "$P1" dst 127.0.0.1 | pairs)"
 
 # watch mode: the filter holds for transitions too
 f="$TEST_TMP/w"
@@ -127,7 +127,7 @@ assert ini and all(o["sport"] == int(sys.argv[2]) or o["dport"] == int(sys.argv[
 
 # bad filters: one line, exit 2
 for e in "sport = " "sport > :x" "src [::1]/128" "src 300.1.1.1" "( sport = :1" "bogus" "state nosuch" "src ::1"; do
-	out=$(tw --once $e 2>&1 >/dev/null); rc=$?
+	out=$(tw --once -n $e 2>&1 >/dev/null); rc=$?
 	[ $rc = 2 ] && [ "$(head -1 <<<"$out" | grep -c '^tcp-watch: ')" = 1 ] && [ "$(wc -l <<<"$out")" = 2 ] || { fail "bad filter '$e' refused with one line (exit 2)" "rc=$rc $out"; continue; }
 	ok "bad filter '$e': $(head -1 <<<"$out")"
 done

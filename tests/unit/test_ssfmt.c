@@ -34,7 +34,7 @@ static const char *row(const struct diag_sock *s, const char *ifn, unsigned flag
                        const struct ssfmt_owner *own, size_t n)
 {
 	static char buf[SSFMT_ROW_MAX(8)];
-	size_t len = ssfmt_row(buf, s, ifn, flags, own, n);
+	size_t len = ssfmt_row(buf, s, ifn, flags, own, n, NULL);
 	assert_true(len < sizeof buf);
 	buf[len] = 0;
 	return buf;
@@ -83,7 +83,7 @@ static void test_rows(void **st)
 	assert_string_equal(row(&t, NULL, 0, NULL, 0),
 	                    "CLOSE-WAIT 0      0        [2001:db8::1]:80    [::ffff:127.0.0.1]:443\n");
 	char ep[80];
-	assert_int_equal(ssfmt_endpoint(ep, &t, 0, NULL), strlen("[::ffff:127.0.0.1]:443"));
+	assert_int_equal(ssfmt_endpoint(ep, &t, 0, NULL, NULL), strlen("[::ffff:127.0.0.1]:443"));
 	assert_string_equal(ep, "[::ffff:127.0.0.1]:443");
 }
 
