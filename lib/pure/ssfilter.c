@@ -377,9 +377,11 @@ static long compile(const struct ssfilter *f, int i, uint8_t *buf, size_t cap)
 			return -1;
 		put_op(buf, n->kind == SSF_SCOND ? INET_DIAG_BC_S_COND : INET_DIAG_BC_D_COND,
 		       len, len + 4);
-		struct inet_diag_hostcond hc = {
-			.family = n->family, .prefix_len = n->prefix_len, .port = n->port,
-		};
+		struct inet_diag_hostcond hc;
+		memset(&hc, 0, sizeof hc);     /* no uninitialised padding sent */
+		hc.family = n->family;
+		hc.prefix_len = n->prefix_len;
+		hc.port = n->port;
 		memcpy(buf + 4, &hc, sizeof hc);
 		memcpy(buf + 4 + sizeof hc, n->addr, alen);
 		return (long)len;
