@@ -139,6 +139,7 @@ struct tcpwatch {
 	/* options */
 	int once, summary, json, initial, use_proc, header;
 	int procs;                     /* -p */
+	int json_wanted;               /* --json seen, before parsing ends */
 	unsigned fmt;                  /* SSF_* */
 	int sel;                       /* 'a', 'l' or 0 */
 	int want4, want6;
@@ -180,11 +181,9 @@ struct tcpwatch {
 
 /* ---- failing (with a JSON error line under --json) ---------------------- */
 
-static int json_wanted;          /* known before the options are all parsed */
-
-static void json_error(const char *code, const char *msg)
+static void json_error(const struct tcpwatch *w, const char *code, const char *msg)
 {
-	if (!json_wanted)
+	if (!w->json_wanted)
 		return;
 	struct json j;
 	json_begin(&j);
@@ -195,21 +194,24 @@ static void json_error(const char *code, const char *msg)
 	json_end(&j, stdout);
 }
 
-static void tw_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void tw_usage(const char *fmt, ...)
+static void tw_usage(const struct tcpwatch *w, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+static void tw_usage(const struct tcpwatch *w, const char *fmt, ...)
 {
 	char msg[ERR_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	json_error("usage", msg);
+	json_error(w, "usage", msg);
 	usage_error("%s", msg);
 }
 
-static void tw_fail(const char *code, int errnum, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 3, 4)));
-static void tw_fail(const char *code, int errnum, const char *fmt, ...)
+static void tw_fail(const struct tcpwatch *w, const char *code, int errnum,
+                    const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 4, 5)));
+static void tw_fail(const struct tcpwatch *w, const char *code, int errnum,
+                    const char *fmt, ...)
 {
 	char msg[ERR_MAX];
 	va_list ap;
@@ -218,7 +220,7 @@ static void tw_fail(const char *code, int errnum, const char *fmt, ...)
 	va_end(ap);
 	if (errnum && n > 0 && (size_t)n < sizeof msg)
 		snprintf(msg + n, sizeof msg - (size_t)n, ": %s", strerror(errnum));
-	json_error(code, msg);
+	json_error(w, code, msg);
 	die(2, "%s", msg);
 }
 
@@ -229,29 +231,30 @@ static const char *errno_code(int e)
 
 /* ---- option parsing ---------------------------------------------------- */
 
-static void add_port(struct opt_state *st, uint16_t *ports, size_t *n)
+static void add_port(const struct tcpwatch *w, struct opt_state *st,
+                     uint16_t *ports, size_t *n)
 {
 	if (*n >= MAX_PORTS)
-		tw_usage("too many %s options (at most %d)", st->name, MAX_PORTS);
+		tw_usage(w, "too many %s options (at most %d)", st->name, MAX_PORTS);
 	uint64_t v = 0;
 	const char *s = st->arg;
 	if (*s == ':')
 		s++;            /* ss's ":port" form */
 	if (!*s)
-		tw_usage("invalid port '%s' for %s", st->arg, st->name);
+		tw_usage(w, "invalid port '%s' for %s", st->arg, st->name);
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9' || (v = v * 10 + (uint64_t)(*s - '0')) > 65535)
-			tw_usage("invalid port '%s' for %s (1-65535)", st->arg, st->name);
+			tw_usage(w, "invalid port '%s' for %s (1-65535)", st->arg, st->name);
 	}
 	if (v == 0)
-		tw_usage("invalid port '%s' for %s (1-65535)", st->arg, st->name);
+		tw_usage(w, "invalid port '%s' for %s (1-65535)", st->arg, st->name);
 	ports[(*n)++] = (uint16_t)v;
 }
 
 static void add_addr(struct tcpwatch *w, struct opt_state *st)
 {
 	if (w->naddrs >= MAX_ADDRS)
-		tw_usage("too many --addr options (at most %d)", MAX_ADDRS);
+		tw_usage(w, "too many --addr options (at most %d)", MAX_ADDRS);
 	char host[256];
 	const char *arg = st->arg;
 	size_t n = strlen(arg);
@@ -262,11 +265,11 @@ static void add_addr(struct tcpwatch *w, struct opt_state *st)
 		errno = 0;
 		plen = strtol(slash + 1, &end, 10);
 		if (slash[1] == 0 || *end || errno || plen < 0 || plen > 128)
-			tw_usage("invalid prefix length in '%s' for %s", arg, st->name);
+			tw_usage(w, "invalid prefix length in '%s' for %s", arg, st->name);
 		n = (size_t)(slash - arg);
 	}
 	if (n >= sizeof host || n == 0)
-		tw_usage("invalid address '%s' for %s", arg, st->name);
+		tw_usage(w, "invalid address '%s' for %s", arg, st->name);
 	memcpy(host, arg, n);
 	host[n] = 0;
 	char *h = host;
@@ -286,7 +289,7 @@ static void add_addr(struct tcpwatch *w, struct opt_state *st)
 		struct sb_addr a;
 		int e = addr_resolve(h, 0, AF_UNSPEC, SOCK_STREAM, 0, &a);
 		if (e)
-			tw_usage("invalid address '%s' for %s: %s", arg, st->name,
+			tw_usage(w, "invalid address '%s' for %s: %s", arg, st->name,
 			         addr_strerror(e));
 		m->family = (uint8_t)a.ss.ss_family;
 		if (m->family == AF_INET) {
@@ -297,12 +300,12 @@ static void add_addr(struct tcpwatch *w, struct opt_state *st)
 			m->len = 128;
 		}
 	} else {
-		tw_usage("invalid address '%s' for %s (a prefix needs a numeric address)",
+		tw_usage(w, "invalid address '%s' for %s (a prefix needs a numeric address)",
 		         arg, st->name);
 	}
 	if (plen >= 0) {
 		if (plen > m->len)
-			tw_usage("invalid prefix length in '%s' for %s", arg, st->name);
+			tw_usage(w, "invalid prefix length in '%s' for %s", arg, st->name);
 		m->len = (uint8_t)plen;
 	}
 	w->naddrs++;
@@ -314,7 +317,7 @@ static void parse_args(struct tcpwatch *w, int argc, char **argv)
 	int c, v4 = 0, v6 = 0;
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--json") == 0)
-			json_wanted = 1;
+			w->json_wanted = 1;
 	opt_init(&st);
 	while ((c = opt_next(&st, argc, argv, &help)) != -1) {
 		switch (c) {
@@ -322,7 +325,7 @@ static void parse_args(struct tcpwatch *w, int argc, char **argv)
 		case OPT_SUMMARY: w->summary = 1; break;
 		case OPT_BY:
 			if (strcmp(st.arg, "process") != 0)
-				tw_usage("invalid value '%s' for %s (only 'process')", st.arg, st.name);
+				tw_usage(w, "invalid value '%s' for %s (only 'process')", st.arg, st.name);
 			w->summary = 1;
 			w->procs = 1;
 			break;
@@ -342,14 +345,14 @@ static void parse_args(struct tcpwatch *w, int argc, char **argv)
 		case 's': {
 			uint32_t m = diag_state_parse(st.arg);
 			if (!m)
-				tw_usage("invalid state '%s' for %s", st.arg, st.name);
+				tw_usage(w, "invalid state '%s' for %s", st.arg, st.name);
 			w->states |= m;
 			w->states_given = 1;
 			break;
 		}
-		case OPT_SPORT: add_port(&st, w->sports, &w->nsports); break;
-		case OPT_DPORT: add_port(&st, w->dports, &w->ndports); break;
-		case OPT_PORT: add_port(&st, w->ports, &w->nports); break;
+		case OPT_SPORT: add_port(w, &st, w->sports, &w->nsports); break;
+		case OPT_DPORT: add_port(w, &st, w->dports, &w->ndports); break;
+		case OPT_PORT: add_port(w, &st, w->ports, &w->nports); break;
 		case OPT_ADDR: add_addr(w, &st); break;
 		case '4': v4 = 1; break;
 		case '6': v6 = 1; break;
@@ -361,25 +364,25 @@ static void parse_args(struct tcpwatch *w, int argc, char **argv)
 			break;
 		case OPT_NO_INITIAL: w->initial = 0; break;
 		case OPT_PROC: w->use_proc = 1; break;
-		default: tw_usage("unexpected option");
+		default: tw_usage(w, "unexpected option");
 		}
 	}
 	/* operands: ss's filter ("state established '( dport = :80 )'") */
 	if (ssfilter_parse(&w->filter, argv + st.ind, argc - st.ind) < 0)
-		tw_usage("%s", w->filter.err);
+		tw_usage(w, "%s", w->filter.err);
 	if (w->filter.states_given) {
 		w->states = (w->states_given ? w->states : 0) | w->filter.states;
 		w->states_given = 1;
 		if (!w->states)
-			tw_usage("the filter excludes every state");
+			tw_usage(w, "the filter excludes every state");
 	}
 	w->bclen = ssfilter_compile(&w->filter, w->bc, sizeof w->bc);
 	if (v4 && v6)
-		tw_usage("-4 and -6 are mutually exclusive");
+		tw_usage(w, "-4 and -6 are mutually exclusive");
 	if (w->once && w->summary)
-		tw_usage("--once and --summary are mutually exclusive");
+		tw_usage(w, "--once and --summary are mutually exclusive");
 	if (w->summary && (w->fmt & (SSF_EXT | SSF_TIMER | SSF_INFO | SSF_MEM)))
-		tw_usage("-e, -o, -i and -m show per-socket fields: not with --summary");
+		tw_usage(w, "-e, -o, -i and -m show per-socket fields: not with --summary");
 	if (w->procs)
 		w->fmt |= SSF_PROC;
 	w->want4 = !v6;
@@ -491,7 +494,7 @@ static char *line_for(struct tcpwatch *w, size_t nown)
 	if (need > w->linecap) {
 		char *n = realloc(w->line, need);
 		if (!n)
-			tw_fail("oom", 0, "out of memory");
+			tw_fail(w, "oom", 0, "out of memory");
 		w->line = n;
 		w->linecap = need;
 	}
@@ -788,7 +791,7 @@ static void load_services(struct tcpwatch *w)
 		return;
 	w->svc = malloc(sizeof *w->svc);
 	if (!w->svc)
-		tw_fail("oom", 0, "out of memory");
+		tw_fail(w, "oom", 0, "out of memory");
 	services_init(w->svc);
 	services_parse(w->svc, text, len);
 	free(text);
@@ -892,7 +895,7 @@ static void summary_by_process(struct tcpwatch *w)
 	struct proc_row none;
 	memset(&none, 0, sizeof none);
 	if (!rows)
-		tw_fail("oom", 0, "out of memory");
+		tw_fail(w, "oom", 0, "out of memory");
 	for (size_t i = 0; i < w->nrows; i++) {
 		const struct diag_sock *s = &w->rows[i];
 		const struct ssfmt_owner *own = NULL;
@@ -929,7 +932,7 @@ static void summary_by_process(struct tcpwatch *w)
 				if (n == cap) {
 					struct proc_row *g = realloc(rows, cap * 2 * sizeof *g);
 					if (!g)
-						tw_fail("oom", 0, "out of memory");
+						tw_fail(w, "oom", 0, "out of memory");
 					rows = g;
 					cap *= 2;
 				}
@@ -1095,7 +1098,7 @@ static int run_once(struct tcpwatch *w)
 	if (e == ENOMEM && ferror(stdout))
 		return 0;               /* stopped by EPIPE */
 	if (e)
-		tw_fail(errno_code(e), e, "reading sockets failed");
+		tw_fail(w, errno_code(e), e, "reading sockets failed");
 	if (w->summary && w->procs)
 		summary_by_process(w);
 	else
@@ -1133,7 +1136,7 @@ static void do_poll(struct tcpwatch *w)
 		e = snapshot(w, 0, watch_sock);
 	}
 	if (e)
-		tw_fail(errno_code(e), e, "reading sockets failed");
+		tw_fail(w, errno_code(e), e, "reading sockets failed");
 	track_poll_end(&w->track, on_event, w);
 	if (w->owners_ok)
 		owners_sweep(&w->own);
@@ -1163,7 +1166,7 @@ static void on_mc(struct loop *l, struct loop_io *io, uint32_t events)
 			continue;
 		}
 		if (e == ENOMEM)
-			tw_fail("oom", 0, "out of memory");
+			tw_fail(w, "oom", 0, "out of memory");
 		if (e)
 			err_num(e, "destroy notifications");
 		return;
@@ -1213,11 +1216,11 @@ static int run_watch(struct tcpwatch *w)
 {
 	struct loop l;
 	if (loop_init(&l) < 0)
-		tw_fail("setup", errno, "epoll");
+		tw_fail(w, "setup", errno, "epoll");
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	w->sfd = sig_fd(sigs);
 	if (w->sfd < 0)
-		tw_fail("setup", errno, "signalfd");
+		tw_fail(w, "setup", errno, "signalfd");
 	w->sig_io.fd = w->sfd;
 	w->sig_io.cb = on_sig;
 	loop_add(&l, &w->sig_io, EPOLLIN);
@@ -1227,7 +1230,7 @@ static int run_watch(struct tcpwatch *w)
 	w->out_io.cb = on_out;
 	loop_add(&l, &w->out_io, 0);
 	if (track_init(&w->track, !w->use_proc) < 0)
-		tw_fail("oom", 0, "out of memory");
+		tw_fail(w, "oom", 0, "out of memory");
 	w->tracking = 1;
 	if (!w->use_proc) {
 		w->mc = sockdiag_destroy_open(w->want4, w->want6);
@@ -1264,7 +1267,7 @@ static int run_watch(struct tcpwatch *w)
 		}
 		int64_t until = end >= 0 && end < next ? end : next;
 		if (loop_once(&l, until) < 0 && errno != EINTR)
-			tw_fail("io", errno, "epoll_wait");
+			tw_fail(w, "io", errno, "epoll_wait");
 	}
 	print_watch_summary(w, start);
 	fflush(stdout);
@@ -1302,7 +1305,7 @@ int tcp_watch_main(int argc, char **argv)
 	load_services(&w);
 	int e = sockdiag_init(&w.sd, !w.use_proc);
 	if (e == ENOMEM)
-		tw_fail("oom", 0, "out of memory");
+		tw_fail(&w, "oom", 0, "out of memory");
 	if (e) {
 		err_num(e, "sock_diag unavailable, reading /proc/net/tcp instead");
 		w.use_proc = 1;
@@ -1310,7 +1313,7 @@ int tcp_watch_main(int argc, char **argv)
 	if (w.procs) {
 		e = owners_init(&w.own);
 		if (e == ENOMEM)
-			tw_fail("oom", 0, "out of memory");
+			tw_fail(&w, "oom", 0, "out of memory");
 		if (e)
 			err_num(e, "/proc: processes will not be shown");
 		else
