@@ -1318,6 +1318,12 @@ int tcp_watch_main(int argc, char **argv)
 			err_num(e, "/proc: processes will not be shown");
 		else
 			w.owners_ok = 1;
+		/* The kernel checks CAP_SYS_PTRACE (and DAC) on each fd link of
+		 * another process; sockbox drops root's capabilities, so say
+		 * why root sees fewer owners than with ss. */
+		if (w.owners_ok && geteuid() == 0 && !caps_have(CAP_SYS_PTRACE))
+			err_msg("as root without CAP_SYS_PTRACE, -p names only the processes "
+			        "an unprivileged uid 0 may inspect");
 	}
 	int rc = (w.once || w.summary) ? run_once(&w) : run_watch(&w);
 	if (w.tracking)
