@@ -1289,6 +1289,7 @@ int tcp_watch_main(int argc, char **argv)
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	w.wall_off = clock_wall_ns() - clock_mono_ns();
+	tzset();                       /* /etc/localtime now, not at the first line */
 	w.q.want4 = w.want4;
 	w.q.want6 = w.want6;
 	w.q.want_info = !!(w.fmt & SSF_INFO);
