@@ -580,7 +580,7 @@ static void check_watch(struct selftest *t, int unused)
 		report(t, FAIL, name, "%s", why);
 		return;
 	}
-	char *w[] = { "tcp-watch", "--json", "-i", "0.02", "--sport", s.port,
+	char *w[] = { "tcp-watch", "--json", "--interval", "0.02", "--sport", s.port,
 	              "--duration", "4", NULL };
 	int wfd;
 	pid_t wp = spawn(t, w, 0, &wfd);
@@ -604,9 +604,9 @@ static void check_watch(struct selftest *t, int unused)
 		while ((!est || !left) && read_line(wfd, line, sizeof line, deadline) == 0) {
 			if (strstr(line, "LISTEN"))
 				continue;
-			if (strstr(line, "\"new\":\"ESTABLISHED\""))
+			if (strstr(line, "\"new\":\"ESTAB\""))
 				est = 1;
-			else if (est && strstr(line, "\"old\":\"ESTABLISHED\""))
+			else if (est && strstr(line, "\"old\":\"ESTAB\""))
 				left = 1;
 		}
 	}

@@ -91,6 +91,8 @@ fi
 if has tcp-watch; then
 	vg "tcp-watch --once" 0 tcp-watch --once
 	vg "tcp-watch --once -e --json" 0 tcp-watch --once -e --json
+	vg "tcp-watch --once -a -p -o -i -m" 0 tcp-watch --once -a -p -o -i -m
+	vg "tcp-watch --summary -p with a filter" 0 tcp-watch --summary -p state established "( sport > :1024 or dst 127.0.0.0/8 )"
 	vg "tcp-watch watch --duration" 0 tcp-watch --duration 0.5
 	vg "tcp-watch watch --count" 0 tcp-watch --count 1 --duration 5
 else
