@@ -181,17 +181,12 @@ struct tcpwatch {
 
 /* ---- failing (with a JSON error line under --json) ---------------------- */
 
-static void json_error(const struct tcpwatch *w, const char *code, const char *msg)
+/* err's JSON mirror writes the error object (opt turns it on when --json
+ * appears on the command line; json_wanted covers the rest). */
+static void json_error(const struct tcpwatch *w)
 {
-	if (!w->json_wanted)
-		return;
-	struct json j;
-	json_begin(&j);
-	json_str(&j, "type", "error");
-	json_str(&j, "code", code);
-	json_str(&j, "message", msg);
-	json_int(&j, "exit", 2);
-	json_end(&j, stdout);
+	if (w->json_wanted)
+		err_json(1);
 }
 
 static void tw_usage(const struct tcpwatch *w, const char *fmt, ...)
@@ -203,7 +198,7 @@ static void tw_usage(const struct tcpwatch *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	json_error(w, "usage", msg);
+	json_error(w);
 	usage_error("%s", msg);
 }
 
@@ -220,8 +215,8 @@ static void tw_fail(const struct tcpwatch *w, const char *code, int errnum,
 	va_end(ap);
 	if (errnum && n > 0 && (size_t)n < sizeof msg)
 		snprintf(msg + n, sizeof msg - (size_t)n, ": %s", strerror(errnum));
-	json_error(w, code, msg);
-	die(2, "%s", msg);
+	json_error(w);
+	die_as(code, 2, "%s", msg);
 }
 
 static const char *errno_code(int e)
