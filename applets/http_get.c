@@ -38,6 +38,7 @@
 #include "json.h"
 #include "net.h"
 #include "opt.h"
+#include "outfile.h"
 #include "sig.h"
 #include "url.h"
 
@@ -64,12 +65,17 @@ enum {
 	OPT_MAX_REDIRECT,
 	OPT_MAX_FILESIZE,
 	OPT_JSON,
+	OPT_FAIL_BODY,
 };
 
 static const struct opt opts[] = {
-	{ 'O', "output", "FILE", "write the body to FILE (replaced only on success)" },
-	{ 'q', "quiet", NULL, "no progress bar or notes (errors still printed)" },
-	{ 'S', "server-response", NULL, "print status lines and headers to stderr" },
+	{ 'o', "output", "FILE", "write the body to FILE (a regular file is replaced only on success)" },
+	{ 'O', "remote-name", NULL, "write to a file named after the URL's last path segment" },
+	{ 's', "silent", NULL, "no progress bar, notes or error messages" },
+	{ 'S', "show-error", NULL, "with -s, still print error messages" },
+	{ 'f', "fail", NULL, "HTTP status >= 400: write no body, exit 22" },
+	{ OPT_FAIL_BODY, "fail-with-body", NULL, "HTTP status >= 400: write the body, exit 22" },
+	{ 'v', "verbose", NULL, "print status lines and headers to stderr" },
 	{ 'H', "header", "'NAME: VALUE'", "add a request header (repeatable)" },
 	{ 'A', "user-agent", "AGENT", "User-Agent header value" },
 	{ 'T', "timeout", "SECONDS", "connect timeout and idle (no data) timeout" },
@@ -97,7 +103,9 @@ static const struct applet_help help = {
 
 struct hg_opts {
 	const char *out_path;
-	int quiet, show_headers, follow, json, head;
+	int remote_name;         /* -O */
+	char remote_buf[URL_PATH_MAX];
+	int quiet, show_error, fail, fail_body, show_headers, follow, json, head;
 	const char *agent;
 	const char *extra[MAX_EXTRA];
 	int nextra;
@@ -119,7 +127,8 @@ struct hg {
 	struct http_parser p;
 	char *rbuf;
 	int out_fd;
-	char *tmp_path;          /* -O temporary, unlinked unless renamed */
+	struct outfile of;       /* -o FILE */
+	int out_open;
 	int progress;
 	int64_t t0, t_resolve, t_connect, t_first, t_total;
 	int64_t deadline;        /* --max-time, monotonic; <0 none */
@@ -302,60 +311,39 @@ static void progress(struct hg *h, int final)
 		write_all(STDERR_FILENO, "\n", 1);
 }
 
-/* ---- -O: temporary file in the target's directory ---- */
+/* ---- output: stdout, or -o FILE through lib/sys/outfile ---- */
 
 static int open_output(struct hg *h)
 {
 	const char *path = h->o.out_path;
-	const char *slash;
-	size_t dirlen;
 
 	if (!path) {
 		h->out_fd = h->o.json || h->o.head ? -1 : STDOUT_FILENO;
 		return 0;
 	}
-	slash = strrchr(path, '/');
-	dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	h->tmp_path = malloc(strlen(path) + 16);
-	if (!h->tmp_path)
-		return fail_with(h, EX_WRITE, "out of memory");
-	snprintf(h->tmp_path, strlen(path) + 16, "%.*s.%s.XXXXXX", (int)dirlen,
-	         path, path + dirlen);
-	h->out_fd = mkostemp(h->tmp_path, O_CLOEXEC);
-	if (h->out_fd < 0) {
-		int e = errno;
-		free(h->tmp_path);
-		h->tmp_path = NULL;
-		return fail_with(h, EX_WRITE, "cannot create a temporary file for %s: %s",
-		                 path, strerror(e));
-	}
+	if (outfile_open(&h->of, path) < 0)
+		return fail_with(h, EX_WRITE, "cannot %s %s: %s", h->of.op, path,
+		                 strerror(errno));
+	h->out_open = 1;
+	h->out_fd = h->of.fd;
 	return 0;
 }
 
+/* The file is moved into place only on success: never over FILE with an
+ * error page or a partial body. */
 static int finish_output(struct hg *h, int rc)
 {
-	if (!h->tmp_path)
+	if (!h->out_open)
 		return rc;
-	if (rc == EX_OK) {
-		mode_t um = umask(0);
-		umask(um);
-		if (fchmod(h->out_fd, 0666 & ~um) < 0 || close(h->out_fd) < 0) {
-			rc = fail_with(h, EX_WRITE, "write %s: %s", h->o.out_path,
-			               strerror(errno));
-		} else if (rename(h->tmp_path, h->o.out_path) < 0) {
-			rc = fail_with(h, EX_WRITE, "rename to %s: %s", h->o.out_path,
-			               strerror(errno));
-		} else {
-			free(h->tmp_path);
-			h->tmp_path = NULL;
-			return rc;
-		}
-	} else {
-		close(h->out_fd);
+	h->out_open = 0;
+	h->out_fd = -1;
+	if (rc != EX_OK) {
+		outfile_abort(&h->of);
+		return rc;
 	}
-	unlink(h->tmp_path);
-	free(h->tmp_path);
-	h->tmp_path = NULL;
+	if (outfile_commit(&h->of) < 0)
+		return fail_with(h, EX_WRITE, "cannot %s %s: %s", h->of.op,
+		                 h->o.out_path, strerror(errno));
 	return rc;
 }
 
@@ -591,6 +579,9 @@ static int on_event(struct hg *h, const struct http_event *ev)
 			fputc('\n', stdout);
 		if (h->o.follow && is_redirect(h->status) && h->location)
 			return R_REDIRECT;
+		if (h->status >= 400 && h->o.fail && !h->o.fail_body)
+			return fail_with(h, EX_HTTP, "the requested URL returned error: %d",
+			                 h->status);
 		if (h->o.max_filesize && h->p.framing == HTTP_BODY_LENGTH &&
 		    h->p.content_length > h->o.max_filesize)
 			return fail_with(h, EX_FILESIZE,
@@ -747,7 +738,8 @@ static int fetch(struct hg *h)
 			rc = receive(h, fd);
 		close(fd);
 		if (rc == R_DONE)
-			return h->status >= 400 ? EX_HTTP : EX_OK;
+			return h->status >= 400 && (h->o.fail || h->o.fail_body) ?
+			       EX_HTTP : EX_OK;
 		if (rc != R_REDIRECT)
 			return rc;
 		rc = follow(h);
@@ -818,7 +810,6 @@ static void hg_free(struct hg *h)
 	free(h->headers.buf);
 	free(h->trailers.buf);
 	free(h->rbuf);
-	free(h->tmp_path);
 	free(h);
 }
 
@@ -833,9 +824,13 @@ static void parse_args(struct hg_opts *o, int argc, char **argv, const char **ur
 	opt_init(&st);
 	while ((c = opt_next(&st, argc, argv, &help)) != -1) {
 		switch (c) {
-		case 'O': o->out_path = strcmp(st.arg, "-") ? st.arg : NULL; break;
-		case 'q': o->quiet = 1; break;
-		case 'S': o->show_headers = 1; break;
+		case 'o': o->out_path = strcmp(st.arg, "-") ? st.arg : NULL; break;
+		case 'O': o->remote_name = 1; break;
+		case 's': o->quiet = 1; break;
+		case 'S': o->show_error = 1; break;
+		case 'f': o->fail = 1; break;
+		case OPT_FAIL_BODY: o->fail_body = 1; break;
+		case 'v': o->show_headers = 1; break;
 		case 'A':
 			if (strpbrk(st.arg, "\r\n"))
 				usage_error("invalid argument for %s: CR or LF", st.name);
@@ -904,6 +899,13 @@ int http_get_main(int argc, char **argv)
 		rc = fail_with(h, EX_PROTO, "out of memory");
 		goto out;
 	}
+	if (h->o.remote_name && !h->o.out_path) {
+		if (url_remote_name(&h->url, h->o.remote_buf, sizeof h->o.remote_buf) < 0) {
+			rc = fail_with(h, EX_WRITE, "remote file name has no length or is '.' or '..'");
+			goto out;
+		}
+		h->o.out_path = h->o.remote_buf;
+	}
 	rc = open_output(h);
 	if (rc)
 		goto out;
@@ -913,13 +915,13 @@ int http_get_main(int argc, char **argv)
 		progress(h, 1);
 	/* -O renames only on success: never over FILE with an error page */
 	rc = finish_output(h, rc);
-	if (rc == EX_HTTP)
-		fail_with(h, EX_HTTP, "HTTP status %d", h->status);
+	if (rc == EX_HTTP && !h->errbuf[0])
+		fail_with(h, EX_HTTP, "the requested URL returned error: %d", h->status);
 out:
 	h->t_total = clock_mono_ns() - h->t0;
 	if (fflush(stdout) != 0 && rc == EX_OK)
 		rc = fail_with(h, EX_WRITE, "write stdout: %s", strerror(errno));
-	if (rc != EX_OK && h->errbuf[0])
+	if (rc != EX_OK && h->errbuf[0] && (!h->o.quiet || h->o.show_error))
 		err_msg("%s", h->errbuf);
 	if (h->o.json)
 		print_json(h, rc);
