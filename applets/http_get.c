@@ -39,6 +39,10 @@
 #include "net.h"
 #include "opt.h"
 #include "outfile.h"
+#include "eyeballs.h"
+#include "loop.h"
+#include "resolve.h"
+#include "transport.h"
 #include "sig.h"
 #include "url.h"
 
@@ -54,6 +58,7 @@ enum {
 	EX_WRITE = 23,
 	EX_TIMEOUT = 28,
 	EX_REDIRECTS = 47,
+	EX_SEND = 55,
 	EX_RECV = 56,
 	EX_CODING = 61,
 	EX_FILESIZE = 63,
@@ -109,7 +114,9 @@ struct hg_opts {
 	const char *agent;
 	const char *extra[MAX_EXTRA];
 	int nextra;
-	int64_t timeout_ns;      /* connect and idle; <0 none */
+	int64_t timeout_ns;      /* idle; <0 none */
+	int64_t connect_timeout_ns; /* resolve + connect; <0 none */
+	int family;              /* -4 / -6 */
 	int64_t max_time_ns;     /* <0 none */
 	unsigned max_redirect;
 	uint64_t max_filesize;   /* 0 none */
@@ -123,6 +130,10 @@ struct fields {
 
 struct hg {
 	struct hg_opts o;
+	struct loop loop;        /* set-up: resolver and connection racing */
+	struct resolver *rv;
+	char remote_ip[64];
+	uint16_t remote_port;
 	struct url url;
 	struct http_parser p;
 	char *rbuf;
@@ -429,7 +440,7 @@ static int timeout_error(struct hg *h, const char *what)
 	return fail_with(h, EX_TIMEOUT, "%s: timed out", what);
 }
 
-static int send_request(struct hg *h, int fd)
+static int send_request(struct hg *h, struct transport *t)
 {
 	char req[URL_PATH_MAX + 8192];
 	size_t len, off = 0;
@@ -437,17 +448,17 @@ static int send_request(struct hg *h, int fd)
 	if (build_request(h, req, sizeof req, &len) < 0)
 		return fail_with(h, EX_URL, "request too long");
 	while (off < len) {
-		ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL);
+		ssize_t w = transport_write(t, req + off, len - off);
 		if (w >= 0) {
 			off += (size_t)w;
 			continue;
 		}
 		if (errno == EAGAIN) {
-			int r = net_wait(fd, POLLOUT, idle_deadline(h));
+			int r = net_wait(t->fd, transport_want(t), idle_deadline(h));
 			if (r == 0)
 				return timeout_error(h, "send request");
 			if (r < 0 && errno != EINTR)
-				return fail_with(h, EX_RECV, "send request: %s", strerror(errno));
+				return fail_with(h, EX_SEND, "send request: %s", strerror(errno));
 			if (sig_int)
 				return fail_with(h, EX_SIGNAL, "interrupted");
 			continue;
@@ -456,46 +467,115 @@ static int send_request(struct hg *h, int fd)
 			continue;
 		if (sig_int)
 			return fail_with(h, EX_SIGNAL, "interrupted");
-		return fail_with(h, EX_RECV, "send request: %s", strerror(errno));
+		return fail_with(h, EX_SEND, "send request: %s", strerror(errno));
 	}
 	return 0;
 }
 
-static int connect_to(struct hg *h, int *fdp)
-{
-	struct sb_addr a;
-	char hostport[ADDR_STRLEN];
-	int64_t t;
-	int r, fd;
+/* ---- connection set-up: resolve and race the addresses in one loop ---- */
 
-	r = addr_resolve(h->url.host, h->url.port, AF_UNSPEC, SOCK_STREAM, 0, &a);
-	h->t_resolve = clock_mono_ns() - h->t0;
-	if (r)
-		return fail_with(h, EX_RESOLVE, "could not resolve host %s: %s",
-		                 h->url.host, addr_strerror(r));
-	addr_format((struct sockaddr *)&a.ss, a.len, hostport, sizeof hostport);
-	t = h->o.timeout_ns;
-	if (h->deadline >= 0) {
-		int64_t left = h->deadline - clock_mono_ns();
-		if (left <= 0)
-			return timeout_error(h, "connect");
-		if (t < 0 || left < t)
-			t = left;
-	}
-	fd = net_connect(&a, SOCK_STREAM, t);
-	h->t_connect = clock_mono_ns() - h->t0;
-	if (fd < 0) {
-		if (errno == ETIMEDOUT) {
-			char what[ADDR_STRLEN + 16];
-			snprintf(what, sizeof what, "connect to %s", hostport);
-			return timeout_error(h, what);
-		}
-		if (errno == EINTR && sig_int)
+struct setup {
+	int done;
+	int err;                 /* EAI_* or errno */
+	struct addrinfo *res;
+	int fd;
+};
+
+static void on_resolved(struct resolve_req *q, int err, struct addrinfo *res,
+                        void *ctx)
+{
+	struct setup *s = ctx;
+	(void)q;
+	s->done = 1;
+	s->err = err;
+	s->res = res;
+}
+
+static void on_connected(struct eyeballs *e, int fd, int err, void *ctx)
+{
+	struct setup *s = ctx;
+	(void)e;
+	s->done = 1;
+	s->fd = fd;
+	s->err = err;
+}
+
+/* Run the set-up loop until s->done, the deadline or a signal: 0, or an
+ * exit code (after filling errbuf). */
+static int setup_wait(struct hg *h, struct setup *s, struct eyeballs *e,
+                      int64_t deadline, const char *what)
+{
+	while (!s->done) {
+		if (sig_int)
 			return fail_with(h, EX_SIGNAL, "interrupted");
-		return fail_with(h, EX_CONNECT, "connect to %s: %s", hostport,
-		                 strerror(errno));
+		if (deadline >= 0 && clock_mono_ns() >= deadline)
+			return timeout_error(h, what);
+		if (loop_once(&h->loop, clock_min_deadline(eyeballs_deadline(e),
+		                                           deadline)) < 0)
+			return fail_with(h, EX_CONNECT, "%s: event loop: %s", what,
+			                 strerror(errno));
+		if (!s->done)
+			eyeballs_tick(e);
 	}
-	*fdp = fd;
+	return 0;
+}
+
+static int connect_to(struct hg *h, struct transport *t)
+{
+	struct setup s = { 0, 0, NULL, -1 };
+	struct resolve_req *q;
+	struct eyeballs *e;
+	char what[URL_HOST_MAX + 16], hostport[ADDR_STRLEN];
+	int64_t start = clock_mono_ns(), deadline = h->deadline;
+	int rc;
+
+	if (h->o.connect_timeout_ns >= 0)
+		deadline = clock_min_deadline(deadline, start + h->o.connect_timeout_ns);
+	if (!h->rv) {
+		if (loop_init(&h->loop) < 0 || !(h->rv = resolver_new(&h->loop)))
+			return fail_with(h, EX_RESOLVE, "resolver: %s", strerror(errno));
+	}
+	q = resolve_start(h->rv, h->url.host, h->url.port, h->o.family,
+	                  SOCK_STREAM, on_resolved, &s);
+	if (!q)
+		return fail_with(h, EX_RESOLVE, "could not resolve host %s: %s",
+		                 h->url.host, strerror(errno));
+	snprintf(what, sizeof what, "resolve %s", h->url.host);
+	rc = setup_wait(h, &s, NULL, deadline, what);
+	h->t_resolve = clock_mono_ns() - h->t0;
+	if (rc) {
+		resolve_cancel(q);
+		return rc;
+	}
+	if (s.err)
+		return fail_with(h, EX_RESOLVE, "could not resolve host %s: %s",
+		                 h->url.host, addr_strerror(s.err));
+	s.done = 0;
+	e = eyeballs_start(&h->loop, s.res, 0, SOCK_STREAM, EYEBALLS_DELAY_NS,
+	                   on_connected, &s);
+	freeaddrinfo(s.res);
+	if (!e)
+		return fail_with(h, EX_CONNECT, "connect to %s: %s", h->url.host,
+		                 strerror(errno));
+	rc = setup_wait(h, &s, e, deadline, "connect");
+	h->t_connect = clock_mono_ns() - h->t0;
+	addr_format((const struct sockaddr *)&eyeballs_addr(e)->ss,
+	            eyeballs_addr(e)->len, hostport, sizeof hostport);
+	addr_format_host((const struct sockaddr *)&eyeballs_addr(e)->ss,
+	                 h->remote_ip, sizeof h->remote_ip);
+	h->remote_port = addr_port((const struct sockaddr *)&eyeballs_addr(e)->ss);
+	eyeballs_free(e);
+	if (rc == EX_TIMEOUT) {
+		snprintf(what, sizeof what, "connect to %s", hostport);
+		return timeout_error(h, what);
+	}
+	if (rc)
+		return rc;
+	if (s.fd < 0)
+		return fail_with(h, EX_CONNECT, "connect to %s: %s", hostport,
+		                 strerror(s.err));
+	/* https:// would wrap the socket here (branch tls); plain for http */
+	transport_plain(t, s.fd);
 	return 0;
 }
 
@@ -633,13 +713,13 @@ static int feed(struct hg *h, const char *buf, size_t len)
 	return rc;
 }
 
-static int receive(struct hg *h, int fd)
+static int receive(struct hg *h, struct transport *t)
 {
 	int64_t idle = idle_deadline(h);
 	int first = 1;
 
 	for (;;) {
-		ssize_t n = recv(fd, h->rbuf, RECV_BUF, 0);
+		ssize_t n = transport_read(t, h->rbuf, RECV_BUF);
 		int rc;
 
 		if (n > 0) {
@@ -667,7 +747,7 @@ static int receive(struct hg *h, int fd)
 			return rc ? rc : R_DONE;
 		}
 		if (errno == EAGAIN) {
-			int r = net_wait(fd, POLLIN, idle);
+			int r = net_wait(t->fd, transport_want(t), idle);
 			if (r == 0)
 				return timeout_error(h, "receive");
 			if (r < 0 && errno != EINTR)
@@ -724,19 +804,20 @@ static int fetch(struct hg *h)
 		return fail_with(h, EX_PROTO, "out of memory");
 	h->nvisited = 1;
 	for (;;) {
-		int fd = -1, rc;
+		struct transport t = { 0 };
+		int rc;
 
 		http_parse_init(&h->p, h->o.head);
 		h->status = 0;
 		h->body_bytes = 0;
 		h->trailers.len = 0;
-		rc = connect_to(h, &fd);
+		rc = connect_to(h, &t);
 		if (rc)
 			return rc;
-		rc = send_request(h, fd);
+		rc = send_request(h, &t);
 		if (!rc)
-			rc = receive(h, fd);
-		close(fd);
+			rc = receive(h, &t);
+		transport_close(&t);
 		if (rc == R_DONE)
 			return h->status >= 400 && (h->o.fail || h->o.fail_body) ?
 			       EX_HTTP : EX_OK;
@@ -810,6 +891,10 @@ static void hg_free(struct hg *h)
 	free(h->headers.buf);
 	free(h->trailers.buf);
 	free(h->rbuf);
+	if (h->rv) {
+		resolver_free(h->rv);
+		loop_free(&h->loop);
+	}
 	free(h);
 }
 
@@ -819,6 +904,7 @@ static void parse_args(struct hg_opts *o, int argc, char **argv, const char **ur
 	int c;
 
 	o->timeout_ns = -1;
+	o->connect_timeout_ns = -1;
 	o->max_time_ns = -1;
 	o->max_redirect = 10;
 	opt_init(&st);
@@ -853,6 +939,7 @@ static void parse_args(struct hg_opts *o, int argc, char **argv, const char **ur
 		case 'T':
 			o->timeout_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC,
 			                        (int64_t)86400 * 365 * NS_PER_SEC);
+			o->connect_timeout_ns = o->timeout_ns;
 			break;
 		case OPT_MAX_TIME:
 			o->max_time_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC,
