@@ -736,8 +736,10 @@ static int on_header_field(struct hg *h, const struct http_event *ev)
 		put_escaped(stderr, ev->value, ev->value_len);
 		fputc('\n', stderr);
 	}
-	if (!trailer) {
+	if (!trailer)
 		h->nheaders++;
+	{
+		/* trailers follow the body in -i/-D output, as curl writes them */
 		if (h->dump || h->o.include || h->o.head) {
 			char line[HTTP_LINE_MAX + 8];
 			int n = snprintf(line, sizeof line, "%.*s: %.*s\r\n", (int)ev->len,

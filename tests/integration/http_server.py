@@ -160,6 +160,10 @@ def handle(conn, log, lock):
                 time.sleep(0.05)
             return
         for a in actions:
+            if isinstance(a, bytes) and a.startswith(b"HTTP/1.1 30") and b"Location:" in a:
+                # a client that reuses connections (curl) must not wait
+                # for a second answer on this one
+                a = a.replace(b"\r\n", b"\r\nConnection: close\r\n", 1)
             if isinstance(a, bytes):
                 conn.sendall(a)
             elif a == "close":
