@@ -1083,19 +1083,17 @@ static int fetch(struct hg *h)
 
 static int transient(const struct hg *h, int rc)
 {
-	if (rc == EX_OK || rc == EX_SIGNAL || rc == EX_USAGE)
+	if (rc == EX_SIGNAL || rc == EX_USAGE)
 		return 0;
-	if (h->o.retry_all)
-		return 1;
-	if (rc == EX_TIMEOUT)
-		return 1;
-	if (rc == EX_CONNECT && h->o.retry_connrefused)
-		return 1;
+	/* curl: these statuses are transient with or without -f */
 	switch (h->status) {
 	case 408: case 429: case 500: case 502: case 503: case 504:
 		return 1;
 	}
-	return 0;
+	if (rc == EX_OK)
+		return 0;
+	return h->o.retry_all || rc == EX_TIMEOUT ||
+	       (rc == EX_CONNECT && h->o.retry_connrefused);
 }
 
 /* Sleep until the monotonic time `until`, or a signal.  0 or -1. */
@@ -1131,10 +1129,13 @@ static int run(struct hg *h)
 		if (h->o.retry_max_time_ns > 0 &&
 		    clock_mono_ns() + delay - h->t0 > h->o.retry_max_time_ns)
 			return rc;
-		if (!h->o.silent)
+		if (!h->o.silent) {
+			char st[32];
+			snprintf(st, sizeof st, "HTTP error %d", h->status);
 			err_msg("transient problem: %s; will retry in %lld seconds, "
-			        "%u retries left", h->errbuf[0] ? h->errbuf : "HTTP error",
+			        "%u retries left", h->errbuf[0] ? h->errbuf : st,
 			        (long long)((delay + NS_PER_SEC - 1) / NS_PER_SEC), left);
+		}
 		if (nap_until(clock_mono_ns() + delay) < 0)
 			return fail_with(h, EX_SIGNAL, "interrupted");
 		left--;
