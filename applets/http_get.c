@@ -1536,9 +1536,11 @@ int http_get_main(int argc, char **argv)
 	if (rc)
 		goto out;
 	/* Splice a Content-Length body into a plain file or pipe when nothing
-	 * else needs to see it in user space. */
+	 * else needs to see it in user space.  SOCKBOX_NO_SPLICE=1 turns it
+	 * off (scripts/bench/http.sh measures both paths). */
 	if (h->out_fd >= 0 && !h->o.include && !h->o.head && !h->o.verbose &&
-	    !isatty(h->out_fd) && pipe2(h->pipefd, O_CLOEXEC) == 0) {
+	    !isatty(h->out_fd) && !getenv("SOCKBOX_NO_SPLICE") &&
+	    pipe2(h->pipefd, O_CLOEXEC) == 0) {
 		struct stat st;
 		h->splice_ok = fstat(h->out_fd, &st) == 0 &&
 		               (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ||
