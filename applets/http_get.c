@@ -154,7 +154,8 @@ static const struct applet_help help = {
 	"http-get [OPTIONS] URL",
 	"Fetch an http:// URL with HTTP/1.1 GET and write the body to stdout.\n"
 	"Options, output and exit status follow curl; GET and HEAD only.\n"
-	"Exit status: 0 ok (any HTTP status without -f), 2 usage, 3 bad URL,\n"
+	"Exit status: 0 ok (any HTTP status without -f), 1 unsupported scheme,\n"
+	"2 usage, 3 bad URL, "
 	"6 resolve, 7 connect, 8 bad response, 18 short body, 22 -f and\n"
 	"status >= 400, 23 write error, 27 out of memory, 28 timeout,\n"
 	"47 redirects, 52 empty reply, 55 send, 56 receive, 61 transfer\n"
@@ -915,6 +916,13 @@ static int splice_body(struct hg *h, struct transport *t)
 		while (n > 0) {
 			ssize_t w = splice(h->pipefd[0], NULL, h->out_fd, NULL,
 			                   (size_t)n, SPLICE_F_MOVE);
+			if (w < 0 && errno == EINVAL) {
+				/* an output splice refuses: copy through user space */
+				w = read(h->pipefd[0], h->rbuf,
+				         (size_t)n < RECV_BUF ? (size_t)n : RECV_BUF);
+				if (w > 0 && write_all(h->out_fd, h->rbuf, (size_t)w) < 0)
+					w = -1;
+			}
 			if (w < 0 && errno == EINTR && !sig_int)
 				continue;
 			if (w < 0 && errno == EAGAIN) {
@@ -1542,7 +1550,9 @@ int http_get_main(int argc, char **argv)
 	    !isatty(h->out_fd) && !getenv("SOCKBOX_NO_SPLICE") &&
 	    pipe2(h->pipefd, O_CLOEXEC) == 0) {
 		struct stat st;
-		h->splice_ok = fstat(h->out_fd, &st) == 0 &&
+		int fl = fcntl(h->out_fd, F_GETFL);
+		h->splice_ok = fstat(h->out_fd, &st) == 0 && fl >= 0 &&
+		               !(fl & O_APPEND) &&   /* splice(2) refuses O_APPEND */
 		               (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ||
 		                S_ISCHR(st.st_mode));
 		fcntl(h->pipefd[1], F_SETPIPE_SZ, 1 << 20);
