@@ -1066,8 +1066,8 @@ static int fetch(struct hg *h)
 		h->body_bytes = 0;
 		h->trailers.len = 0;
 		rc = connect_to(h, &t);
-		if (rc)
-			return rc;
+		if (rc != 0 || t.ops == NULL)   /* connected means ops are set */
+			return rc != 0 ? rc : EX_CONNECT;
 		rc = send_request(h, &t);
 		if (!rc)
 			rc = receive(h, &t);
