@@ -103,6 +103,10 @@ same_stdout "-w @file" -s -o /dev/null -w "@$TEST_TMP/wfmt" "$U/cl"
 same_stdout "--max-filesize" -s --max-filesize 1000 "$U/big"
 same_stdout "-r (server ignores Range)" -s -r 0-4 "$U/cl"
 same_stdout "--fail-with-body" -s --fail-with-body "$U/404"
+timeout 10 curl -s --fail-with-body -o "$TEST_TMP/cfb" "$U/500"; c=$?
+timeout 10 "$HG" -s --fail-with-body -o "$TEST_TMP/hfb" "$U/500"; h=$?
+[ "$c" = "$h" ] && cmp -s "$TEST_TMP/cfb" "$TEST_TMP/hfb" && ok "--fail-with-body -o FILE: the error body in the file, exit $h" ||
+	fail "--fail-with-body -o" "curl $c, http-get $h"
 timeout 10 curl -s -o /dev/null -w '%{json}' "$U/cl" >"$TEST_TMP/cj"
 timeout 10 "$HG" -s -o /dev/null -w '%{json}' "$U/cl" >"$TEST_TMP/hj"
 python3 - "$TEST_TMP/cj" "$TEST_TMP/hj" <<'EOF' && ok "-w %{json}: curl's keys and values" || fail "-w %{json}" "$(cat "$TEST_TMP/cj" "$TEST_TMP/hj")"
