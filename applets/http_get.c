@@ -884,66 +884,122 @@ static int wait_in(struct hg *h, struct transport *t)
 	return 0;
 }
 
-/* The rest of a Content-Length body: socket -> pipe -> output, in the
- * kernel.  Returns R_DONE or an exit code. */
-static int splice_body(struct hg *h, struct transport *t)
-{
-	uint64_t left = h->p.content_length - h->p.body_bytes;
+#define SPLICE_MIN 4096      /* smaller pieces are read from the pipe */
+#define PIPE_CAP   ((size_t)1 << 20)
 
-	while (left > 0) {
-		size_t want = left > (1u << 20) ? (1u << 20) : (size_t)left;
-		ssize_t n = splice(t->fd, NULL, h->pipefd[1], NULL, want,
-		                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n == 0) {
-			struct http_event ev;
-			h->p.body_bytes = h->p.content_length - left;
-			http_parse_eof(&h->p, &ev);
-			return on_event(h, &ev);
+/* Move n bytes from the pipe to the output; 0 or an exit code. */
+static int pipe_to_out(struct hg *h, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = splice(h->pipefd[0], NULL, h->out_fd, NULL, n,
+		                   SPLICE_F_MOVE);
+		if (w < 0 && errno == EINVAL) {
+			/* an output splice refuses: copy through user space */
+			w = read(h->pipefd[0], h->rbuf, n < RECV_BUF ? n : RECV_BUF);
+			if (w > 0 && write_all(h->out_fd, h->rbuf, (size_t)w) < 0)
+				w = -1;
 		}
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR) {
-				int rc = wait_in(h, t);
+		if (w < 0 && errno == EINTR && !sig_int)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			if (net_wait(h->out_fd, POLLOUT, -1) < 0 && errno != EINTR)
+				return fail_with(h, EX_WRITE, "write %s: %s", out_name(h),
+				                 strerror(errno));
+			continue;
+		}
+		if (w <= 0)
+			return fail_with(h, EX_WRITE, "write %s: %s", out_name(h),
+			                 w < 0 ? strerror(errno) : "short write");
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The rest of the body goes socket -> pipe -> output inside the kernel:
+ * body bytes are spliced out of the pipe, and only what the parser must
+ * see (chunk framing, trailers, chunks under SPLICE_MIN) is read from the
+ * pipe and fed.  Returns R_DONE or an exit code. */
+static int splice_stream(struct hg *h, struct transport *t)
+{
+	size_t in_pipe = 0, guess = 16, framing = 0;
+
+	for (;;) {
+		uint64_t left;
+		ssize_t n;
+		int rc;
+
+		if (in_pipe == 0) {
+			n = splice(t->fd, NULL, h->pipefd[1], NULL, PIPE_CAP,
+			           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n == 0) {
+				struct http_event ev;
+				http_parse_eof(&h->p, &ev);
+				rc = on_event(h, &ev);
+				return rc ? rc : R_DONE;
+			}
+			if (n < 0) {
+				if (errno != EAGAIN && errno != EINTR)
+					return fail_with(h, EX_RECV, "receive: %s",
+					                 strerror(errno));
+				rc = wait_in(h, t);
 				if (rc)
 					return rc;
 				continue;
 			}
-			return fail_with(h, EX_RECV, "receive: %s", strerror(errno));
+			in_pipe = (size_t)n;
+			if (h->progress)
+				progress(h, 0);
+			if (h->deadline >= 0 && clock_mono_ns() >= h->deadline)
+				return timeout_error(h, "receive");
 		}
-		left -= (uint64_t)n;
-		h->body_bytes += (uint64_t)n;
-		if (h->o.max_filesize && h->body_bytes > h->o.max_filesize)
-			return fail_with(h, EX_FILESIZE, "body exceeds --max-filesize %llu",
-			                 (unsigned long long)h->o.max_filesize);
-		while (n > 0) {
-			ssize_t w = splice(h->pipefd[0], NULL, h->out_fd, NULL,
-			                   (size_t)n, SPLICE_F_MOVE);
-			if (w < 0 && errno == EINVAL) {
-				/* an output splice refuses: copy through user space */
-				w = read(h->pipefd[0], h->rbuf,
-				         (size_t)n < RECV_BUF ? (size_t)n : RECV_BUF);
-				if (w > 0 && write_all(h->out_fd, h->rbuf, (size_t)w) < 0)
-					w = -1;
+		left = http_parse_body_left(&h->p);
+		if (left >= SPLICE_MIN) {
+			size_t m = left < in_pipe ? (size_t)left : in_pipe;
+			rc = pipe_to_out(h, m);
+			if (rc)
+				return rc;
+			in_pipe -= m;
+			h->body_bytes += m;
+			http_parse_body_skip(&h->p, m);
+			if (h->o.max_filesize && h->body_bytes > h->o.max_filesize)
+				return fail_with(h, EX_FILESIZE,
+				                 "body exceeds --max-filesize %llu",
+				                 (unsigned long long)h->o.max_filesize);
+			if (left == m) {   /* body or chunk complete: DONE? */
+				rc = feed(h, h->rbuf, 0);
+				if (rc)
+					return rc;
 			}
-			if (w < 0 && errno == EINTR && !sig_int)
-				continue;
-			if (w < 0 && errno == EAGAIN) {
-				if (net_wait(h->out_fd, POLLOUT, -1) < 0 && errno != EINTR)
-					return fail_with(h, EX_WRITE, "write %s: %s",
-					                 out_name(h), strerror(errno));
-				continue;
-			}
-			if (w <= 0)
-				return fail_with(h, EX_WRITE, "write %s: %s", out_name(h),
-				                 w < 0 ? strerror(errno) : "short write");
-			n -= w;
+			continue;
 		}
-		if (h->progress)
-			progress(h, 0);
-		if (h->deadline >= 0 && clock_mono_ns() >= h->deadline)
-			return timeout_error(h, "receive");
+		/* framing: read about one chunk header (the last one's size);
+		 * small chunks and the rest: a buffer's worth */
+		size_t k = left == 0 && h->p.framing == HTTP_BODY_CHUNKED ? guess : RECV_BUF;
+		if (k > in_pipe)
+			k = in_pipe;
+		n = read(h->pipefd[0], h->rbuf, k);
+		if (n < 0 && errno == EINTR && !sig_int)
+			continue;
+		if (n <= 0)
+			return fail_with(h, EX_RECV, "receive: %s",
+			                 n < 0 ? strerror(errno) : "pipe closed");
+		in_pipe -= (size_t)n;
+		uint64_t before = h->p.body_bytes;
+		rc = feed(h, h->rbuf, (size_t)n);
+		if (rc)
+			return rc;
+		if (left > 0) {
+			framing = 0;
+			continue;
+		}
+		/* learn the framing's length, so the next header is read
+		 * without body bytes (which would cost a write) */
+		framing += (size_t)n - (size_t)(h->p.body_bytes - before);
+		if (http_parse_body_left(&h->p) > 0) {
+			guess = framing > 0 ? framing : 16;
+			framing = 0;
+		}
 	}
-	h->p.body_bytes = h->p.content_length;
-	return R_DONE;
 }
 
 static int receive(struct hg *h, struct transport *t)
@@ -962,11 +1018,11 @@ static int receive(struct hg *h, struct transport *t)
 			rc = feed(h, h->rbuf, (size_t)n);
 			if (rc)
 				return rc;
-			/* the rest of a Content-Length body may bypass user space */
-			if (h->splice_ok && t->raw && h->p.framing == HTTP_BODY_LENGTH &&
-			    h->status && !h->p.interim &&
-			    h->p.body_bytes < h->p.content_length)
-				return splice_body(h, t);
+			/* the rest of the body may bypass user space */
+			if (h->splice_ok && t->raw && h->status && !h->p.interim &&
+			    (h->p.framing == HTTP_BODY_LENGTH ||
+			     h->p.framing == HTTP_BODY_CHUNKED))
+				return splice_stream(h, t);
 			if (h->progress)
 				progress(h, 0);
 			if (h->deadline >= 0 && clock_mono_ns() >= h->deadline)

@@ -646,3 +646,22 @@ void http_parse_eof(struct http_parser *p, struct http_event *ev)
 		return;
 	}
 }
+
+uint64_t http_parse_body_left(const struct http_parser *p)
+{
+	if (p->state == S_BODY_LENGTH || p->state == S_CHUNK_DATA)
+		return p->remaining;
+	return 0;
+}
+
+void http_parse_body_skip(struct http_parser *p, uint64_t n)
+{
+	if ((p->state != S_BODY_LENGTH && p->state != S_CHUNK_DATA) || n == 0)
+		return;
+	if (n > p->remaining)
+		n = p->remaining;
+	p->remaining -= n;
+	p->body_bytes += n;
+	if (p->remaining == 0)
+		p->state = p->state == S_CHUNK_DATA ? S_CHUNK_CR : S_DONE_PENDING;
+}

@@ -152,4 +152,11 @@ size_t http_parse_feed(struct http_parser *p, const char *buf, size_t len,
 void http_parse_eof(struct http_parser *p, struct http_event *ev);
 const char *http_strerror(enum http_err err);
 
+/* Zero-copy bodies: inside a Content-Length body or a chunk's data, the
+ * bytes still owed (0 elsewhere).  A caller that moves n of them without
+ * feeding them (splice(2)) reports it with http_parse_body_skip(); the
+ * parser then continues exactly as if they had been fed as BODY. */
+uint64_t http_parse_body_left(const struct http_parser *p);
+void http_parse_body_skip(struct http_parser *p, uint64_t n);
+
 #endif

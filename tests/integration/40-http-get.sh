@@ -56,6 +56,12 @@ expect "304 held open returns at once" 0 "" "$U/304"
 expect "big chunked body to -O" 0 "" -s -o "$TEST_TMP/bc" "$U/big-chunked"
 python3 -c 'import sys; p=bytes(range(256)); sys.stdout.buffer.write((p*4097)[:1<<20])' >"$TEST_TMP/big.ref"
 check "big chunked body is byte-exact" cmp "$TEST_TMP/big.ref" "$TEST_TMP/bc"
+expect "large chunks (spliced) to -o" 0 "" -s -o "$TEST_TMP/lc" "$U/big-chunks"
+check "large chunks with extension, bare LF and trailers: byte-exact" cmp "$TEST_TMP/big.ref" "$TEST_TMP/lc"
+timeout 10 "$HG" -s "$U/big-chunks" | cmp -s - "$TEST_TMP/big.ref" && ok "large chunks into a pipe: byte-exact" || fail "large chunks into a pipe"
+SOCKBOX_NO_SPLICE=1 timeout 10 "$HG" -s "$U/big-chunks" | cmp -s - "$TEST_TMP/big.ref" && ok "large chunks, read path: byte-exact" || fail "large chunks, read path"
+expect_err "closed inside a large chunk" 18 "before the last chunk" -o "$TEST_TMP/lct" "$U/big-chunks-truncated"
+expect_err "large chunk not followed by CRLF" 56 "not followed by CRLF" -o "$TEST_TMP/lcb" "$U/big-chunks-bad-crlf"
 
 # keep-alive: the server holds the connection open for 30 s after the body
 t0=$(now_ms); hg keepalive "$U/cl"; t1=$(now_ms)

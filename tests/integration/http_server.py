@@ -113,6 +113,17 @@ ROUTES = {
                      b"".join(b"%x\r\n" % len(BIG[i:i + 1000]) + BIG[i:i + 1000] + b"\r\n"
                               for i in range(0, len(BIG), 1000)) + b"0\r\n\r\n"],
     "/echo": "echo",
+    # large chunks (the spliced path), an extension, a bare LF, trailers
+    "/big-chunks": [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                    b"4e20;ext=1\r\n" + BIG[:20000] + b"\r\n" +
+                    b"11170\n" + BIG[20000:90000] + b"\n" +
+                    b"5\r\n" + BIG[90000:90005] + b"\r\n" +
+                    b"%x\r\n" % (len(BIG) - 90005) + BIG[90005:] + b"\r\n" +
+                    b"0\r\nX-T: 1\r\n\r\n"],
+    "/big-chunks-truncated": [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                              b"%x\r\n" % len(BIG) + BIG[:500000], "close"],
+    "/big-chunks-bad-crlf": [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                             b"4e20\r\n" + BIG[:20000] + b"XX0\r\n\r\n"],
 }
 
 

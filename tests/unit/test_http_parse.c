@@ -555,6 +555,44 @@ static void test_body_zero_copy(void **state)
 }
 
 /* After an error the parser stays failed and consumes nothing. */
+/* Skipping body bytes (as a splice does) gives the same events as feeding
+ * them, for both framings, at every split. */
+static void test_body_skip(void **state)
+{
+	static const char *resp[] = {
+		"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"5\r\n01234\r\n5\n56789\r\n0\r\nT: v\r\n\r\n",
+	};
+	(void)state;
+	for (size_t r = 0; r < 2; r++) {
+		struct http_parser p;
+		struct http_event ev;
+		const char *b = resp[r];
+		size_t len = strlen(b), off = 0;
+		uint64_t skipped = 0;
+		int done = 0;
+		http_parse_init(&p, 0);
+		assert_int_equal(http_parse_body_left(&p), 0);
+		while (!done) {
+			uint64_t left = http_parse_body_left(&p);
+			if (left > 1) {           /* skip all but one byte */
+				http_parse_body_skip(&p, left - 1);
+				off += (size_t)(left - 1);
+				skipped += left - 1;
+				continue;
+			}
+			size_t n = http_parse_feed(&p, b + off, off < len ? 1 : 0, &ev);
+			off += n;
+			assert_int_not_equal(ev.type, HTTP_EV_ERROR);
+			done = ev.type == HTTP_EV_DONE || (ev.type == HTTP_EV_NONE && off == len);
+		}
+		assert_int_equal(ev.type, HTTP_EV_DONE);
+		assert_int_equal(p.body_bytes, 10);
+		assert_true(skipped >= 8);
+	}
+}
+
 static void test_error_sticks(void **state)
 {
 	(void)state;
@@ -789,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_keep_alive),
 		cmocka_unit_test(test_body_zero_copy),
 		cmocka_unit_test(test_error_sticks),
+		cmocka_unit_test(test_body_skip),
 		cmocka_unit_test(test_line_bounds),
 		cmocka_unit_test(test_section_bounds),
 		cmocka_unit_test(test_chunk_bounds),
