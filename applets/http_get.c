@@ -15,9 +15,10 @@
  *
  * Data path: read() into one buffer, the parser returns body slices that
  * point into that buffer, and they are written with one writev() per
- * receive buffer.  A Content-Length body on a plain socket going to a
- * file or pipe with no other consumer is splice()d through a pipe instead
- * and never enters user space. */
+ * receive buffer.  A body on a plain socket going to a file, pipe or
+ * device with no other consumer is splice()d through a pipe instead and
+ * never enters user space; of a chunked body only the framing is read
+ * (splice_stream). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
