@@ -38,8 +38,11 @@
  * ignored but the size line bounded (HTTP_CHUNK_LINE_MAX), the CRLF after
  * each chunk's data verified, trailers parsed into TRAILER events
  * (bounded like headers), bytes after the final CRLF ignored.
- * Lines end in CRLF strictly (a bare LF or CR is an error); obs-fold
- * continuation lines are refused; field names must be tokens with no
+ * Lines end in CRLF or a bare LF (RFC 9112 §2.2; a bare CR is an error),
+ * also after chunk data.  An obs-fold (a field line continued on a line
+ * starting with SP/HTAB) is replaced by one SP, as RFC 9112 §5.2 requires
+ * of a user agent; a whitespace line before the first field is refused;
+ * field names must be tokens with no
  * space before ':'; values may not contain control characters but HTAB.
  * No I/O, no allocation, no globals; the parser struct holds one line. */
 #ifndef SB_HTTP_PARSE_H
@@ -78,8 +81,8 @@ enum http_ev {
 	X(UNEXPECTED_101, "unexpected 101 Switching Protocols") \
 	X(TOO_MANY_INTERIM, "too many 1xx responses") \
 	X(HEADER, "malformed header line") \
-	X(OBS_FOLD, "folded header line")               /* continuation line */ \
-	X(CRLF, "line not terminated by CRLF") \
+	X(OBS_FOLD, "whitespace before the first field line") \
+	X(CRLF, "line not terminated by CRLF")   /* no longer produced: bare LF is accepted */ \
 	X(LINE_TOO_LONG, "header line too long") \
 	X(SECTION_TOO_LONG, "header section too large") \
 	X(TOO_MANY_FIELDS, "too many header fields") \
@@ -142,6 +145,8 @@ struct http_parser {
 	uint64_t cl_value;
 	int te_seen, te_bad, te_other, te_chunked, te_last_chunked;
 	int conn_close;
+	int fold_pending;           /* a field line waits for the next byte */
+	int fold_skip;              /* skipping an obs-fold's leading blanks */
 	char line[HTTP_LINE_MAX];
 };
 
@@ -153,5 +158,12 @@ size_t http_parse_feed(struct http_parser *p, const char *buf, size_t len,
  * _EOF_CHUNKED). */
 void http_parse_eof(struct http_parser *p, struct http_event *ev);
 const char *http_strerror(enum http_err err);
+
+/* Zero-copy bodies: inside a Content-Length body or a chunk's data, the
+ * bytes still owed (0 elsewhere).  A caller that moves n of them without
+ * feeding them (splice(2)) reports it with http_parse_body_skip(); the
+ * parser then continues exactly as if they had been fed as BODY. */
+uint64_t http_parse_body_left(const struct http_parser *p);
+void http_parse_body_skip(struct http_parser *p, uint64_t n);
 
 #endif

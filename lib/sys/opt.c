@@ -362,6 +362,8 @@ void opt_usage(FILE *fp, const struct applet_help *h)
 		if (o->key == OPT_RULE_KEY)
 			continue;
 		int n = 0;
+		if (!o->help)
+			continue;   /* accepted (e.g. to be refused) but not offered */
 		if (o->key < OPT_LONG)
 			n = snprintf(left, sizeof left, "-%c%s", o->key, o->name ? ", " : "");
 		else

@@ -10,7 +10,7 @@
 need python3
 V="$(cd "$(dirname "$0")/../schema" && pwd)/validate.py"
 B=$SOCKBOX_BIN
-IN_FLIGHT=(http-get)   # converted on their own branches
+IN_FLIGHT=()   # converted on their own branches
 
 # vcase DESC APPLET [--bench] -- CMD...: run CMD (exit status ignored: the
 # summary's "exit" carries it), validate its stdout
