@@ -569,12 +569,11 @@ static int add_ext(X509 *x, int nid, const char *value)
 	return ok;
 }
 
-static X509 *self_signed(EVP_PKEY *k, const char *name, int days)
+static X509 *self_signed(EVP_PKEY *k, const char *name, long secs)
 {
 	X509 *x = S.X509_new();
 	X509_NAME *n;
 	char san[300];
-	long secs = (long)days * 86400;
 
 	if (!x)
 		return NULL;
@@ -582,8 +581,8 @@ static X509 *self_signed(EVP_PKEY *k, const char *name, int days)
 	n = S.X509_get_subject_name(x);
 	if (!S.X509_set_version(x, X509_VERSION_3) ||
 	    !S.ASN1_INTEGER_set(S.X509_get_serialNumber(x), 1) ||
-	    /* an expired one ended a day ago and began before that */
-	    !S.X509_gmtime_adj(S.X509_getm_notBefore(x), days < 0 ? secs * 2 : -3600) ||
+	    /* an expired one ended secs ago and began before that */
+	    !S.X509_gmtime_adj(S.X509_getm_notBefore(x), secs < 0 ? secs * 2 : -60) ||
 	    !S.X509_gmtime_adj(S.X509_getm_notAfter(x), secs) ||
 	    !S.X509_set_pubkey(x, k) ||
 	    !S.X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
@@ -621,7 +620,7 @@ struct tls_ctx *tls_server_ctx_new(const struct tls_server_conf *c,
 	if (ctx_versions(t->ctx, c->min_version, c->max_version) < 0)
 		goto fail;
 	k = S.EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	if (!k || !(x = self_signed(k, c->name, c->days)))
+	if (!k || !(x = self_signed(k, c->name, c->valid_secs)))
 		goto fail;
 	if (!S.SSL_CTX_use_certificate(t->ctx, x) ||
 	    !S.SSL_CTX_use_PrivateKey(t->ctx, k))

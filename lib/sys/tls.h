@@ -62,7 +62,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *c, int *code,
                             char *err, size_t errlen);
 void tls_ctx_free(struct tls_ctx *ctx);
 
-/* A client connection over a connected nonblocking fd (not owned).  `host`
+/* A client connection over a connected NONBLOCKING fd (not owned).  `host`
  * is the URL's host: a name gets SNI and name verification, an IP literal
  * (no brackets) is checked against the IP-address SANs. */
 struct tls *tls_new(struct tls_ctx *ctx, int fd, const char *host);
@@ -98,14 +98,14 @@ long tls_verify_result(const struct tls *t);
 /* ---- for tests and the selftest: an in-memory server ---- */
 
 /* A server context with a fresh self-signed certificate (EC P-256) for
- * `name` (DNS SAN and CN; also an IP SAN when name is an IP literal),
- * valid `days` from now (negative: already expired).  With `ca_pem` set,
+ * `name` (CN, and a DNS SAN, or an IP SAN for an IP literal), valid for
+ * `valid_secs` from now (negative: expired that long ago).  With `ca_pem` set,
  * the certificate's PEM is copied there (size bytes, NUL-terminated) so a
  * client can trust it via a file (a --cacert).  min/max_version as in
  * tls_conf. */
 struct tls_server_conf {
 	const char *name;
-	int days;
+	long valid_secs;
 	int min_version, max_version;
 };
 struct tls_ctx *tls_server_ctx_new(const struct tls_server_conf *c,

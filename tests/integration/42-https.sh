@@ -242,5 +242,34 @@ if [ -r /proc/self/maps ]; then
 	kill "$tp"; wait "$tp" 2>/dev/null
 fi
 
+# --- the selftest's https check (its own in-memory certificate) ---
+if "$SOCKBOX" --list | grep -qx selftest; then
+	timeout 60 "$SOCKBOX" selftest >"$TEST_TMP/st.out" 2>&1
+	grep -q "^PASS  http-get https " "$TEST_TMP/st.out" && ok "selftest: https check passes" ||
+		fail "selftest https" "$(grep https "$TEST_TMP/st.out")"
+fi
+
+# --- valgrind over an https fetch (62-valgrind.sh's pattern) ---
+if command -v valgrind >/dev/null && ! grep -qa __asan_init "$SOCKBOX"; then
+	for c in "0 ${CA[*]} -q -O $TEST_TMP/vg.bin $G/file.bin" "60 https://localhost:$PEXP/small.txt" \
+		"35 -k https://127.0.0.1:$RESET_PORT/"; do
+		read -r -a args <<<"$c"
+		want=${args[0]}; args=("${args[@]:1}")
+		timeout -k 5 120 valgrind --tool=memcheck --error-exitcode=99 \
+			--leak-check=full --show-leak-kinds=definite,indirect \
+			--errors-for-leak-kinds=definite,indirect \
+			--log-file="$TEST_TMP/vg.log" "$HG" "${args[@]}" >/dev/null 2>&1 </dev/null
+		rc=$?
+		if [ "$rc" = "$want" ] && grep -q 'ERROR SUMMARY: 0 errors' "$TEST_TMP/vg.log"; then
+			ok "memcheck clean: https exit $want"
+		else
+			fail "memcheck clean: https exit $want" "rc=$rc
+$(grep -E 'Invalid|uninitialised|definitely|indirectly|ERROR SUMMARY' "$TEST_TMP/vg.log" | head -8)"
+		fi
+	done
+else
+	ok "valgrind over https # SKIP no valgrind, or a sanitizer build"
+fi
+
 kill "$NGX"; wait "$NGX" 2>/dev/null
 done_testing

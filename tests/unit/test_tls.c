@@ -32,7 +32,7 @@ static char errbuf[TLS_ERRMSG_MAX];
 static void pair_server(struct pair *p, const char *name, int days,
                         int smin, int smax)
 {
-	struct tls_server_conf sc = { name, days, smin, smax };
+	struct tls_server_conf sc = { name, (long)days * 86400, smin, smax };
 	char pem[8192];
 	int fds[2], fd;
 
