@@ -39,8 +39,8 @@ ss = [socket.socket() for _ in range(int(sys.argv[1]))]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"; }
 start_nginx() {
-	local try
-	for try in 1 2 3 4 5; do
+
+	for _ in 1 2 3 4 5; do
 		read -r PH PGOOD PWRONG PEXP PSELF PMTLS P13 P12 <<<"$(free_ports 8)"
 		local tls="ssl_certificate $P/good.pem; ssl_certificate_key $P/good.key;"
 		cat >"$ND/nginx.conf" <<EOF
@@ -195,7 +195,6 @@ same "http -> https redirect to an untrusted chain" 60 -L "http://127.0.0.1:$PH/
 
 # --- misbehaving peers ---
 if [ -n "${STALL_PORT:-}" ]; then
-	t0=$(date +%s%N)
 	same "handshake stall, --max-time" 28 --max-time 1 -k "https://127.0.0.1:$STALL_PORT/"
 	hg stallT -k -q -T 1 "https://127.0.0.1:$STALL_PORT/"
 	expect_eq "handshake stall, -T (connect and idle timeout)" 28 "$RC"
