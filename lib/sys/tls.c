@@ -6,6 +6,7 @@
  * SSL_ctrl/SSL_CTX_ctrl are written out below with the header's
  * constants, since calling the macro would need the linked symbol. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -26,7 +27,7 @@
 	X(OPENSSL_init_ssl) X(TLS_client_method) X(TLS_server_method) \
 	X(SSL_CTX_new) X(SSL_CTX_free) X(SSL_CTX_ctrl) X(SSL_CTX_set_options) \
 	X(SSL_CTX_set_verify) X(SSL_CTX_set_default_verify_paths) \
-	X(SSL_CTX_load_verify_locations) X(SSL_CTX_use_certificate_chain_file) \
+	X(SSL_CTX_load_verify_file) X(SSL_CTX_use_certificate_chain_file) \
 	X(SSL_CTX_use_PrivateKey_file) X(SSL_CTX_check_private_key) \
 	X(SSL_CTX_set_alpn_protos) X(SSL_CTX_use_certificate) \
 	X(SSL_CTX_use_PrivateKey) X(SSL_CTX_set_default_read_buffer_len) \
@@ -43,7 +44,9 @@
 	X(X509_NAME_print_ex) X(X509_get0_notAfter) X(X509_get0_notBefore) \
 	X(ASN1_TIME_print) X(BIO_new) X(BIO_s_mem) X(BIO_read) X(BIO_free) \
 	X(X509_verify_cert_error_string) X(X509_VERIFY_PARAM_set1_ip_asc) \
-	X(X509_VERIFY_PARAM_set_hostflags) \
+	X(X509_VERIFY_PARAM_set_hostflags) X(X509_get_default_cert_file) \
+	X(X509_get_default_cert_dir) X(X509_get_default_cert_file_env) \
+	X(X509_get_default_cert_dir_env) \
 	X(EVP_PKEY_Q_keygen) X(EVP_PKEY_free) X(X509_new) X(X509_set_version) \
 	X(X509_get_serialNumber) X(ASN1_INTEGER_set) X(X509_gmtime_adj) \
 	X(X509_getm_notBefore) X(X509_getm_notAfter) X(X509_set_pubkey) \
@@ -164,6 +167,62 @@ static void ctx_tune(SSL_CTX *ctx)
 	S.SSL_CTX_ctrl(ctx, SSL_CTRL_MODE, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, NULL);
 }
 
+/* "5ad8a5d6.0": a name `openssl rehash` gives a certificate. */
+static int is_hash_name(const char *s)
+{
+	int i;
+	for (i = 0; i < 8; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	if (s[8] != '.' || !s[9])
+		return 0;
+	for (i = 9; s[i]; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* Load every certificate of a hashed directory now, instead of OpenSSL's
+ * lookups by hash during each verification: no file is opened after
+ * set-up (a sandbox need not allow it).  Files loaded, -1: no directory. */
+static int load_ca_dir(SSL_CTX *ctx, const char *dir)
+{
+	char path[4096];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (!is_hash_name(e->d_name))
+			continue;
+		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+			continue;
+		if (S.SSL_CTX_load_verify_file(ctx, path))
+			n++;
+	}
+	closedir(d);
+	S.ERR_clear_error();
+	return n;
+}
+
+/* The system trust store: the bundle file (SSL_CERT_FILE, else OpenSSL's
+ * default, Debian's ca-certificates.crt), or only when there is none the
+ * hashed directory (SSL_CERT_DIR, else /usr/lib/ssl/certs) it is made
+ * from: loading both would read every certificate twice. */
+static int load_default_cas(SSL_CTX *ctx)
+{
+	const char *f = secure_getenv(S.X509_get_default_cert_file_env());
+	const char *d = secure_getenv(S.X509_get_default_cert_dir_env());
+	int ok = S.SSL_CTX_load_verify_file(ctx, f ? f : S.X509_get_default_cert_file());
+
+	S.ERR_clear_error();
+	if (!ok)
+		ok = load_ca_dir(ctx, d ? d : S.X509_get_default_cert_dir()) > 0;
+	return ok;
+}
+
 struct tls_ctx *tls_ctx_new(const struct tls_conf *c, int *code,
                             char *err, size_t errlen)
 {
@@ -193,7 +252,10 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *c, int *code,
 	S.SSL_CTX_set_alpn_protos(t->ctx, alpn, sizeof alpn - 1);
 	S.SSL_CTX_set_verify(t->ctx, c->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
 	if (c->cafile || c->capath) {
-		if (!S.SSL_CTX_load_verify_locations(t->ctx, c->cafile, c->capath)) {
+		/* as curl: a --capath that cannot be read trusts nothing (60) */
+		if (c->capath)
+			load_ca_dir(t->ctx, c->capath);
+		if (c->cafile && !S.SSL_CTX_load_verify_file(t->ctx, c->cafile)) {
 			*code = TLS_EX_CAFILE;
 			ossl_reason(why, sizeof why, NULL);
 			set_msg(err, errlen, "error setting certificate verify locations: "
@@ -201,10 +263,11 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *c, int *code,
 			        c->capath ? c->capath : "none");
 			goto fail;
 		}
-	} else if (!c->insecure && !S.SSL_CTX_set_default_verify_paths(t->ctx)) {
+	} else if (!c->insecure && !load_default_cas(t->ctx)) {
 		*code = TLS_EX_CAFILE;
-		set_msg(err, errlen, "cannot load the system trust store: %s",
-		        ossl_reason(why, sizeof why, NULL));
+		set_msg(err, errlen, "no CA certificates in %s or %s (install the "
+		        "Debian package ca-certificates)", S.X509_get_default_cert_file(),
+		        S.X509_get_default_cert_dir());
 		goto fail;
 	}
 	if (c->cert) {

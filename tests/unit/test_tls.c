@@ -1,8 +1,9 @@
 /* Unit tests for lib/tls: a client and an in-process server over a
  * socketpair (both nonblocking, stepped alternately: no threads, no
  * timing), with certificates generated in memory.  Covers the handshake,
- * verification failures and their curl codes, versions, reads of many
- * records into one buffer, close_notify versus a bare close, and info. */
+ * verification failures and their curl codes, versions, --capath loaded
+ * at set-up, reads of many records into one buffer, close_notify versus a
+ * bare close, and info. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -281,6 +282,39 @@ static void test_setup_errors(void **state)
 	assert_int_equal(code, TLS_EX_CLIENT_CERT);
 }
 
+/* --capath: every "HASH.N" file is loaded at set-up; other names are not. */
+static void capath_case(const char *name, int want)
+{
+	struct pair p;
+	struct tls_conf c = { 0 };
+	char dir[] = "/tmp/test_tls_dir.XXXXXX", path[128];
+
+	pair_server(&p, "localhost", 1, 0, 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(link(p.cafile, path), 0);
+	c.capath = dir;
+	assert_int_equal(pair_client(&p, &c, "localhost"), 0);
+	unlink(path);
+	rmdir(dir);
+	/* removed before the handshake: nothing is looked up later */
+	if (want == 0) {
+		assert_int_equal(pair_handshake(&p), 0);
+	} else {
+		assert_int_equal(pair_handshake(&p), TLS_ERR);
+		assert_int_equal(tls_code(p.c), want);
+	}
+	pair_free(&p);
+}
+
+static void test_capath(void **state)
+{
+	capath_case("0a1b2c3d.0", 0);
+	capath_case("0a1b2c3d.12", 0);
+	capath_case("cert.pem", TLS_EX_VERIFY);
+	capath_case("0a1b2c3d.r0", TLS_EX_VERIFY);
+}
+
 /* The peer goes away mid-handshake: 35, with the reason. */
 static void test_peer_gone(void **state)
 {
@@ -327,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_untrusted),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_setup_errors),
+		cmocka_unit_test(test_capath),
 		cmocka_unit_test(test_peer_gone),
 		cmocka_unit_test(test_not_tls),
 	};
