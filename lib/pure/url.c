@@ -324,7 +324,7 @@ int url_resolve(const struct url *base, const char *ref, size_t len,
 		size_t sl = strlen(scheme);
 		if (len + sl > sizeof(buf))
 			return URL_E_TOO_LONG;
-		memcpy(buf, scheme, sl);
+		memcpy(buf, scheme, sl + 1); /* with its NUL, overwritten */
 		memcpy(buf + sl, ref, len);
 		return url_parse(buf, len + sl, out);
 	}

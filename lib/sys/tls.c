@@ -54,7 +54,7 @@
 	X(EVP_sha256) X(X509V3_EXT_conf_nid) X(X509V3_set_ctx) X(X509_add_ext) \
 	X(X509_EXTENSION_free) X(PEM_write_bio_X509)
 
-#define DECLARE(f) __typeof__(f) *f;
+#define DECLARE(f) __typeof__(f) *(f);
 static struct {
 	int loaded;
 	SSL_FUNCS(DECLARE)
@@ -163,7 +163,7 @@ static int ctx_versions(SSL_CTX *ctx, int min, int max)
 static void ctx_tune(SSL_CTX *ctx)
 {
 	S.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
-	S.SSL_CTX_set_default_read_buffer_len(ctx, 64 * 1024);
+	S.SSL_CTX_set_default_read_buffer_len(ctx, (size_t)64 * 1024);
 	S.SSL_CTX_ctrl(ctx, SSL_CTRL_MODE, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, NULL);
 }
 
