@@ -54,13 +54,24 @@
 	X(EVP_sha256) X(X509V3_EXT_conf_nid) X(X509V3_set_ctx) X(X509_add_ext) \
 	X(X509_EXTENSION_free) X(PEM_write_bio_X509)
 
+/* One slot per function: filled by name in a loop (a union, so the slots
+ * are both an array for dlsym and typed members for the calls). */
 #define DECLARE(f) __typeof__(f) *(f);
-static struct {
-	int loaded;
-	SSL_FUNCS(DECLARE)
-	CRYPTO_FUNCS(DECLARE)
+#define COUNT(f) +1
+#define NAME(f) #f "\0"
+static union {
+	struct {
+		SSL_FUNCS(DECLARE)
+		CRYPTO_FUNCS(DECLARE)
+	} f;
+	void *slot[0 SSL_FUNCS(COUNT) CRYPTO_FUNCS(COUNT)];
 } S;
+/* "name\0name\0...": one string, no pointer table to relocate */
+static const char fn_names[] = SSL_FUNCS(NAME) CRYPTO_FUNCS(NAME);
+static int loaded;
 #undef DECLARE
+#undef COUNT
+#undef NAME
 
 struct tls_ctx {
 	SSL_CTX *ctx;
@@ -92,15 +103,15 @@ static void set_msg(char *dst, size_t n, const char *fmt, ...)
  * version"), clearing the queue. */
 static const char *ossl_reason(char *buf, size_t n, unsigned long *first)
 {
-	unsigned long e = S.ERR_get_error(), f = e;
+	unsigned long e = S.f.ERR_get_error(), f = e;
 	buf[0] = '\0';
 	while (e) {
 		f = e;
-		e = S.ERR_get_error(); /* keep the first: it is the cause */
+		e = S.f.ERR_get_error(); /* keep the first: it is the cause */
 		if (!buf[0]) {
 			char tmp[256];
 			const char *r;
-			S.ERR_error_string_n(f, tmp, sizeof tmp);
+			S.f.ERR_error_string_n(f, tmp, sizeof tmp);
 			/* "error:0A000086:SSL routines::certificate verify failed" */
 			r = strrchr(tmp, ':');
 			snprintf(buf, n, "%.*s", (int)(n - 1), r ? r + 1 : tmp);
@@ -115,7 +126,7 @@ int tls_load(char *err, size_t errlen)
 {
 	void *ssl, *crypto;
 
-	if (S.loaded)
+	if (loaded)
 		return 0;
 	crypto = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
 	ssl = crypto ? dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL) : NULL;
@@ -124,22 +135,24 @@ int tls_load(char *err, size_t errlen)
 		        "package libssl3): %s", dlerror());
 		return -1;
 	}
-#define RESOLVE(f) \
-	if (!(*(void **)&S.f = dlsym(ssl, #f)) && \
-	    !(*(void **)&S.f = dlsym(crypto, #f))) { \
-		set_msg(err, errlen, "TLS needs OpenSSL 3 (the Debian package " \
-		        "libssl3): %s missing from libssl.so.3", #f); \
-		return -1; \
+	const char *name = fn_names;
+	for (size_t i = 0; i < sizeof S.slot / sizeof S.slot[0]; i++) {
+		S.slot[i] = dlsym(ssl, name);
+		if (!S.slot[i])
+			S.slot[i] = dlsym(crypto, name);
+		if (!S.slot[i]) {
+			set_msg(err, errlen, "TLS needs OpenSSL 3 (the Debian package "
+			        "libssl3): %s missing from libssl.so.3", name);
+			return -1;
+		}
+		name += strlen(name) + 1;
 	}
-	SSL_FUNCS(RESOLVE)
-	CRYPTO_FUNCS(RESOLVE)
-#undef RESOLVE
-	if (!S.OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS |
-	                        OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL)) {
+	if (!S.f.OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS |
+	                          OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL)) {
 		set_msg(err, errlen, "OpenSSL initialisation failed");
 		return -1;
 	}
-	S.loaded = 1;
+	loaded = 1;
 	return 0;
 }
 
@@ -150,10 +163,10 @@ static int proto_version(int v)
 
 static int ctx_versions(SSL_CTX *ctx, int min, int max)
 {
-	if (!S.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MIN_PROTO_VERSION,
+	if (!S.f.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MIN_PROTO_VERSION,
 	                    proto_version(min), NULL))
 		return -1;
-	if (max && !S.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MAX_PROTO_VERSION,
+	if (max && !S.f.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MAX_PROTO_VERSION,
 	                           proto_version(max), NULL))
 		return -1;
 	return 0;
@@ -162,9 +175,9 @@ static int ctx_versions(SSL_CTX *ctx, int min, int max)
 /* Fewer, larger reads from the socket: whole records in one recv(). */
 static void ctx_tune(SSL_CTX *ctx)
 {
-	S.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
-	S.SSL_CTX_set_default_read_buffer_len(ctx, (size_t)64 * 1024);
-	S.SSL_CTX_ctrl(ctx, SSL_CTRL_MODE, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, NULL);
+	S.f.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
+	S.f.SSL_CTX_set_default_read_buffer_len(ctx, (size_t)64 * 1024);
+	S.f.SSL_CTX_ctrl(ctx, SSL_CTRL_MODE, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, NULL);
 }
 
 /* "5ad8a5d6.0": a name `openssl rehash` gives a certificate. */
@@ -199,11 +212,11 @@ static int load_ca_dir(SSL_CTX *ctx, const char *dir)
 			continue;
 		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
 			continue;
-		if (S.SSL_CTX_load_verify_file(ctx, path))
+		if (S.f.SSL_CTX_load_verify_file(ctx, path))
 			n++;
 	}
 	closedir(d);
-	S.ERR_clear_error();
+	S.f.ERR_clear_error();
 	return n;
 }
 
@@ -213,13 +226,13 @@ static int load_ca_dir(SSL_CTX *ctx, const char *dir)
  * from: loading both would read every certificate twice. */
 static int load_default_cas(SSL_CTX *ctx)
 {
-	const char *f = secure_getenv(S.X509_get_default_cert_file_env());
-	const char *d = secure_getenv(S.X509_get_default_cert_dir_env());
-	int ok = S.SSL_CTX_load_verify_file(ctx, f ? f : S.X509_get_default_cert_file());
+	const char *f = secure_getenv(S.f.X509_get_default_cert_file_env());
+	const char *d = secure_getenv(S.f.X509_get_default_cert_dir_env());
+	int ok = S.f.SSL_CTX_load_verify_file(ctx, f ? f : S.f.X509_get_default_cert_file());
 
-	S.ERR_clear_error();
+	S.f.ERR_clear_error();
 	if (!ok)
-		ok = load_ca_dir(ctx, d ? d : S.X509_get_default_cert_dir()) > 0;
+		ok = load_ca_dir(ctx, d ? d : S.f.X509_get_default_cert_dir()) > 0;
 	return ok;
 }
 
@@ -239,7 +252,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *c, int *code,
 		return NULL;
 	}
 	t->insecure = c->insecure;
-	t->ctx = S.SSL_CTX_new(S.TLS_client_method());
+	t->ctx = S.f.SSL_CTX_new(S.f.TLS_client_method());
 	if (!t->ctx) {
 		set_msg(err, errlen, "TLS set-up: %s", ossl_reason(why, sizeof why, NULL));
 		goto fail;
@@ -249,13 +262,13 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *c, int *code,
 		set_msg(err, errlen, "TLS set-up: %s", ossl_reason(why, sizeof why, NULL));
 		goto fail;
 	}
-	S.SSL_CTX_set_alpn_protos(t->ctx, alpn, sizeof alpn - 1);
-	S.SSL_CTX_set_verify(t->ctx, c->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+	S.f.SSL_CTX_set_alpn_protos(t->ctx, alpn, sizeof alpn - 1);
+	S.f.SSL_CTX_set_verify(t->ctx, c->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
 	if (c->cafile || c->capath) {
 		/* as curl: a --capath that cannot be read trusts nothing (60) */
 		if (c->capath)
 			load_ca_dir(t->ctx, c->capath);
-		if (c->cafile && !S.SSL_CTX_load_verify_file(t->ctx, c->cafile)) {
+		if (c->cafile && !S.f.SSL_CTX_load_verify_file(t->ctx, c->cafile)) {
 			*code = TLS_EX_CAFILE;
 			ossl_reason(why, sizeof why, NULL);
 			set_msg(err, errlen, "error setting certificate verify locations: "
@@ -266,20 +279,20 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *c, int *code,
 	} else if (!c->insecure && !load_default_cas(t->ctx)) {
 		*code = TLS_EX_CAFILE;
 		set_msg(err, errlen, "no CA certificates in %s or %s (install the "
-		        "Debian package ca-certificates)", S.X509_get_default_cert_file(),
-		        S.X509_get_default_cert_dir());
+		        "Debian package ca-certificates)", S.f.X509_get_default_cert_file(),
+		        S.f.X509_get_default_cert_dir());
 		goto fail;
 	}
 	if (c->cert) {
 		const char *key = c->key ? c->key : c->cert;
 		*code = TLS_EX_CLIENT_CERT;
-		if (!S.SSL_CTX_use_certificate_chain_file(t->ctx, c->cert)) {
+		if (!S.f.SSL_CTX_use_certificate_chain_file(t->ctx, c->cert)) {
 			set_msg(err, errlen, "unable to use client certificate %s: %s",
 			        c->cert, ossl_reason(why, sizeof why, NULL));
 			goto fail;
 		}
-		if (!S.SSL_CTX_use_PrivateKey_file(t->ctx, key, SSL_FILETYPE_PEM) ||
-		    !S.SSL_CTX_check_private_key(t->ctx)) {
+		if (!S.f.SSL_CTX_use_PrivateKey_file(t->ctx, key, SSL_FILETYPE_PEM) ||
+		    !S.f.SSL_CTX_check_private_key(t->ctx)) {
 			set_msg(err, errlen, "unable to use client key %s: %s", key,
 			        ossl_reason(why, sizeof why, NULL));
 			goto fail;
@@ -289,7 +302,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *c, int *code,
 		set_msg(err, errlen, "--key needs --cert");
 		goto fail;
 	}
-	S.ERR_clear_error();
+	S.f.ERR_clear_error();
 	*code = 0;
 	return t;
 fail:
@@ -302,7 +315,7 @@ void tls_ctx_free(struct tls_ctx *ctx)
 	if (!ctx)
 		return;
 	if (ctx->ctx)
-		S.SSL_CTX_free(ctx->ctx);
+		S.f.SSL_CTX_free(ctx->ctx);
 	free(ctx);
 }
 
@@ -326,8 +339,8 @@ static struct tls *tls_alloc(struct tls_ctx *ctx, int fd)
 	if (!t)
 		return NULL;
 	t->insecure = ctx->insecure;
-	t->ssl = S.SSL_new(ctx->ctx);
-	if (!t->ssl || !S.SSL_set_fd(t->ssl, fd)) {
+	t->ssl = S.f.SSL_new(ctx->ctx);
+	if (!t->ssl || !S.f.SSL_set_fd(t->ssl, fd)) {
 		tls_free(t);
 		return NULL;
 	}
@@ -344,17 +357,17 @@ struct tls *tls_new(struct tls_ctx *ctx, int fd, const char *host)
 		const char *pct = strchr(host, '%');
 		snprintf(ip, sizeof ip, "%.*s", pct ? (int)(pct - host) : (int)strlen(host), host);
 		if (!ctx->insecure &&
-		    !S.X509_VERIFY_PARAM_set1_ip_asc(S.SSL_get0_param(t->ssl), ip))
+		    !S.f.X509_VERIFY_PARAM_set1_ip_asc(S.f.SSL_get0_param(t->ssl), ip))
 			goto fail;
 	} else {
 		/* SNI (SSL_set_tlsext_host_name, a macro over SSL_ctrl) */
-		if (!S.SSL_ctrl(t->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
+		if (!S.f.SSL_ctrl(t->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
 		                TLSEXT_NAMETYPE_host_name, (void *)(uintptr_t)host))
 			goto fail;
 		if (!ctx->insecure) {
-			S.X509_VERIFY_PARAM_set_hostflags(S.SSL_get0_param(t->ssl),
+			S.f.X509_VERIFY_PARAM_set_hostflags(S.f.SSL_get0_param(t->ssl),
 			                X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-			if (!S.SSL_set1_host(t->ssl, host))
+			if (!S.f.SSL_set1_host(t->ssl, host))
 				goto fail;
 		}
 	}
@@ -369,14 +382,14 @@ void tls_free(struct tls *t)
 	if (!t)
 		return;
 	if (t->ssl)
-		S.SSL_free(t->ssl);
+		S.f.SSL_free(t->ssl);
 	free(t);
 }
 
 static int fail(struct tls *t, int code, const char *what, int r)
 {
 	char why[160];
-	int e = S.SSL_get_error(t->ssl, r);
+	int e = S.f.SSL_get_error(t->ssl, r);
 	int saved = errno;
 
 	t->code = code;
@@ -401,25 +414,25 @@ int tls_handshake(struct tls *t)
 {
 	int r, e;
 
-	S.ERR_clear_error();
+	S.f.ERR_clear_error();
 	errno = 0;
-	r = S.SSL_connect(t->ssl);
+	r = S.f.SSL_connect(t->ssl);
 	if (r == 1) {
 		t->handshaken = 1;
 		return 0;
 	}
-	e = S.SSL_get_error(t->ssl, r);
+	e = S.f.SSL_get_error(t->ssl, r);
 	if (e == SSL_ERROR_WANT_READ)
 		return TLS_WANT_READ;
 	if (e == SSL_ERROR_WANT_WRITE)
 		return TLS_WANT_WRITE;
 	if (!t->insecure) {
-		long v = S.SSL_get_verify_result(t->ssl);
+		long v = S.f.SSL_get_verify_result(t->ssl);
 		if (v != X509_V_OK) {
-			S.ERR_clear_error();
+			S.f.ERR_clear_error();
 			t->code = TLS_EX_VERIFY;
 			set_msg(t->msg, sizeof t->msg, "SSL certificate problem: %s",
-			        S.X509_verify_cert_error_string(v));
+			        S.f.X509_verify_cert_error_string(v));
 			return TLS_ERR;
 		}
 	}
@@ -430,13 +443,13 @@ int tls_server_handshake(struct tls *t)
 {
 	int r, e;
 
-	S.ERR_clear_error();
-	r = S.SSL_accept(t->ssl);
+	S.f.ERR_clear_error();
+	r = S.f.SSL_accept(t->ssl);
 	if (r == 1) {
 		t->handshaken = 1;
 		return 0;
 	}
-	e = S.SSL_get_error(t->ssl, r);
+	e = S.f.SSL_get_error(t->ssl, r);
 	if (e == SSL_ERROR_WANT_READ)
 		return TLS_WANT_READ;
 	if (e == SSL_ERROR_WANT_WRITE)
@@ -451,10 +464,10 @@ static ssize_t read_once(struct tls *t, char *buf, size_t len)
 	int r, e;
 
 	errno = 0;
-	r = S.SSL_read_ex(t->ssl, buf, len, &got);
+	r = S.f.SSL_read_ex(t->ssl, buf, len, &got);
 	if (r == 1)
 		return (ssize_t)got;
-	e = S.SSL_get_error(t->ssl, r);
+	e = S.f.SSL_get_error(t->ssl, r);
 	switch (e) {
 	case SSL_ERROR_WANT_READ:
 		return TLS_WANT_READ;
@@ -465,7 +478,7 @@ static ssize_t read_once(struct tls *t, char *buf, size_t len)
 		return 0;
 	case SSL_ERROR_SYSCALL:
 		if (errno == 0) {
-			S.ERR_clear_error();
+			S.f.ERR_clear_error();
 			return 0; /* TCP close without close_notify */
 		}
 		return fail(t, TLS_EX_RECV, "TLS receive", r);
@@ -490,7 +503,7 @@ ssize_t tls_read(struct tls *t, void *buf, size_t len)
 
 	if (t->has_end)
 		return t->end;
-	S.ERR_clear_error();
+	S.f.ERR_clear_error();
 	/* one record per SSL_read_ex: go on until the buffer is full or the
 	 * socket is drained, so the caller writes big slices */
 	while (have < len) {
@@ -515,12 +528,12 @@ ssize_t tls_write(struct tls *t, const void *buf, size_t len)
 	size_t done = 0;
 	int r, e;
 
-	S.ERR_clear_error();
+	S.f.ERR_clear_error();
 	errno = 0;
-	r = S.SSL_write_ex(t->ssl, buf, len, &done);
+	r = S.f.SSL_write_ex(t->ssl, buf, len, &done);
 	if (r == 1)
 		return (ssize_t)done;
-	e = S.SSL_get_error(t->ssl, r);
+	e = S.f.SSL_get_error(t->ssl, r);
 	if (e == SSL_ERROR_WANT_READ)
 		return TLS_WANT_READ;
 	if (e == SSL_ERROR_WANT_WRITE)
@@ -536,8 +549,8 @@ int tls_eof_clean(const struct tls *t)
 void tls_shutdown(struct tls *t)
 {
 	if (t && t->handshaken && !t->has_end) {
-		S.SSL_shutdown(t->ssl);
-		S.ERR_clear_error();
+		S.f.SSL_shutdown(t->ssl);
+		S.f.ERR_clear_error();
 	}
 }
 
@@ -553,37 +566,37 @@ const char *tls_errmsg(const struct tls *t)
 
 long tls_verify_result(const struct tls *t)
 {
-	return t && t->ssl ? S.SSL_get_verify_result(t->ssl) : 0;
+	return t && t->ssl ? S.f.SSL_get_verify_result(t->ssl) : 0;
 }
 
 static void name_str(const X509_NAME *n, char *out, size_t size)
 {
-	BIO *b = S.BIO_new(S.BIO_s_mem());
+	BIO *b = S.f.BIO_new(S.f.BIO_s_mem());
 	int len;
 
 	out[0] = '\0';
 	if (!b)
 		return;
-	if (S.X509_NAME_print_ex(b, n, 0, XN_FLAG_SEP_SPLUS_SPC) >= 0) {
-		len = S.BIO_read(b, out, (int)size - 1);
+	if (S.f.X509_NAME_print_ex(b, n, 0, XN_FLAG_SEP_SPLUS_SPC) >= 0) {
+		len = S.f.BIO_read(b, out, (int)size - 1);
 		out[len > 0 ? len : 0] = '\0';
 	}
-	S.BIO_free(b);
+	S.f.BIO_free(b);
 }
 
 static void time_str(const ASN1_TIME *tm, char *out, size_t size)
 {
-	BIO *b = S.BIO_new(S.BIO_s_mem());
+	BIO *b = S.f.BIO_new(S.f.BIO_s_mem());
 	int len;
 
 	out[0] = '\0';
 	if (!b)
 		return;
-	if (tm && S.ASN1_TIME_print(b, tm)) {
-		len = S.BIO_read(b, out, (int)size - 1);
+	if (tm && S.f.ASN1_TIME_print(b, tm)) {
+		len = S.f.BIO_read(b, out, (int)size - 1);
 		out[len > 0 ? len : 0] = '\0';
 	}
-	S.BIO_free(b);
+	S.f.BIO_free(b);
 }
 
 void tls_get_info(const struct tls *t, struct tls_info *o)
@@ -596,22 +609,22 @@ void tls_get_info(const struct tls *t, struct tls_info *o)
 	memset(o, 0, sizeof *o);
 	if (!t || !t->ssl)
 		return;
-	snprintf(o->version, sizeof o->version, "%s", S.SSL_get_version(t->ssl));
-	c = S.SSL_get_current_cipher(t->ssl);
-	snprintf(o->cipher, sizeof o->cipher, "%s", c ? S.SSL_CIPHER_get_name(c) : "");
-	S.SSL_get0_alpn_selected(t->ssl, &alpn, &alpn_len);
+	snprintf(o->version, sizeof o->version, "%s", S.f.SSL_get_version(t->ssl));
+	c = S.f.SSL_get_current_cipher(t->ssl);
+	snprintf(o->cipher, sizeof o->cipher, "%s", c ? S.f.SSL_CIPHER_get_name(c) : "");
+	S.f.SSL_get0_alpn_selected(t->ssl, &alpn, &alpn_len);
 	if (alpn && alpn_len < sizeof o->alpn) {
 		memcpy(o->alpn, alpn, alpn_len);
 		o->alpn[alpn_len] = '\0';
 	}
-	o->verify_result = S.SSL_get_verify_result(t->ssl);
-	x = S.SSL_get1_peer_certificate(t->ssl);
+	o->verify_result = S.f.SSL_get_verify_result(t->ssl);
+	x = S.f.SSL_get1_peer_certificate(t->ssl);
 	if (x) {
-		name_str(S.X509_get_subject_name(x), o->subject, sizeof o->subject);
-		name_str(S.X509_get_issuer_name(x), o->issuer, sizeof o->issuer);
-		time_str(S.X509_get0_notBefore(x), o->not_before, sizeof o->not_before);
-		time_str(S.X509_get0_notAfter(x), o->not_after, sizeof o->not_after);
-		S.X509_free(x);
+		name_str(S.f.X509_get_subject_name(x), o->subject, sizeof o->subject);
+		name_str(S.f.X509_get_issuer_name(x), o->issuer, sizeof o->issuer);
+		time_str(S.f.X509_get0_notBefore(x), o->not_before, sizeof o->not_before);
+		time_str(S.f.X509_get0_notAfter(x), o->not_after, sizeof o->not_after);
+		S.f.X509_free(x);
 	}
 }
 
@@ -623,38 +636,38 @@ static int add_ext(X509 *x, int nid, const char *value)
 	X509_EXTENSION *e;
 	int ok;
 
-	S.X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-	e = S.X509V3_EXT_conf_nid(NULL, &v3, nid, value);
+	S.f.X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	e = S.f.X509V3_EXT_conf_nid(NULL, &v3, nid, value);
 	if (!e)
 		return 0;
-	ok = S.X509_add_ext(x, e, -1);
-	S.X509_EXTENSION_free(e);
+	ok = S.f.X509_add_ext(x, e, -1);
+	S.f.X509_EXTENSION_free(e);
 	return ok;
 }
 
 static X509 *self_signed(EVP_PKEY *k, const char *name, long secs)
 {
-	X509 *x = S.X509_new();
+	X509 *x = S.f.X509_new();
 	X509_NAME *n;
 	char san[300];
 
 	if (!x)
 		return NULL;
 	snprintf(san, sizeof san, is_ip_literal(name) ? "IP:%s" : "DNS:%s", name);
-	n = S.X509_get_subject_name(x);
-	if (!S.X509_set_version(x, X509_VERSION_3) ||
-	    !S.ASN1_INTEGER_set(S.X509_get_serialNumber(x), 1) ||
+	n = S.f.X509_get_subject_name(x);
+	if (!S.f.X509_set_version(x, X509_VERSION_3) ||
+	    !S.f.ASN1_INTEGER_set(S.f.X509_get_serialNumber(x), 1) ||
 	    /* an expired one ended secs ago and began before that */
-	    !S.X509_gmtime_adj(S.X509_getm_notBefore(x), secs < 0 ? secs * 2 : -60) ||
-	    !S.X509_gmtime_adj(S.X509_getm_notAfter(x), secs) ||
-	    !S.X509_set_pubkey(x, k) ||
-	    !S.X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    !S.f.X509_gmtime_adj(S.f.X509_getm_notBefore(x), secs < 0 ? secs * 2 : -60) ||
+	    !S.f.X509_gmtime_adj(S.f.X509_getm_notAfter(x), secs) ||
+	    !S.f.X509_set_pubkey(x, k) ||
+	    !S.f.X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
 	                                  (const unsigned char *)name, -1, -1, 0) ||
-	    !S.X509_set_issuer_name(x, n) ||
+	    !S.f.X509_set_issuer_name(x, n) ||
 	    !add_ext(x, NID_subject_alt_name, san) ||
 	    !add_ext(x, NID_basic_constraints, "critical,CA:TRUE") ||
-	    !S.X509_sign(x, k, S.EVP_sha256())) {
-		S.X509_free(x);
+	    !S.f.X509_sign(x, k, S.f.EVP_sha256())) {
+		S.f.X509_free(x);
 		return NULL;
 	}
 	return x;
@@ -676,38 +689,38 @@ struct tls_ctx *tls_server_ctx_new(const struct tls_server_conf *c,
 		set_msg(err, errlen, "out of memory");
 		return NULL;
 	}
-	t->ctx = S.SSL_CTX_new(S.TLS_server_method());
+	t->ctx = S.f.SSL_CTX_new(S.f.TLS_server_method());
 	if (!t->ctx)
 		goto fail;
 	ctx_tune(t->ctx);
 	if (ctx_versions(t->ctx, c->min_version, c->max_version) < 0)
 		goto fail;
-	k = S.EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	k = S.f.EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	if (!k || !(x = self_signed(k, c->name, c->valid_secs)))
 		goto fail;
-	if (!S.SSL_CTX_use_certificate(t->ctx, x) ||
-	    !S.SSL_CTX_use_PrivateKey(t->ctx, k))
+	if (!S.f.SSL_CTX_use_certificate(t->ctx, x) ||
+	    !S.f.SSL_CTX_use_PrivateKey(t->ctx, k))
 		goto fail;
 	if (pem && pem_size) {
-		BIO *b = S.BIO_new(S.BIO_s_mem());
+		BIO *b = S.f.BIO_new(S.f.BIO_s_mem());
 		int len = -1;
-		if (b && S.PEM_write_bio_X509(b, x))
-			len = S.BIO_read(b, pem, (int)pem_size - 1);
+		if (b && S.f.PEM_write_bio_X509(b, x))
+			len = S.f.BIO_read(b, pem, (int)pem_size - 1);
 		if (b)
-			S.BIO_free(b);
+			S.f.BIO_free(b);
 		if (len <= 0 || (size_t)len >= pem_size - 1)
 			goto fail;
 		pem[len] = '\0';
 	}
-	S.X509_free(x);
-	S.EVP_PKEY_free(k);
+	S.f.X509_free(x);
+	S.f.EVP_PKEY_free(k);
 	return t;
 fail:
 	set_msg(err, errlen, "TLS server set-up: %s", ossl_reason(why, sizeof why, NULL));
 	if (x)
-		S.X509_free(x);
+		S.f.X509_free(x);
 	if (k)
-		S.EVP_PKEY_free(k);
+		S.f.EVP_PKEY_free(k);
 	tls_ctx_free(t);
 	return NULL;
 }
