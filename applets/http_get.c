@@ -9,8 +9,8 @@
  * framing); reading stops the moment the body is complete.
  *
  * https: lib/tls (OpenSSL loaded with dlopen only when an https URL, a
- * TLS option or -L is given) is only the byte stream, behind conn_read()
- * and conn_write(); everything above them is the same for both schemes.
+ * TLS option or -L is given) wraps the connected socket in a transport;
+ * everything above the transport is the same for both schemes.
  *
  * Exit codes follow curl: 0 ok, 2 usage, 3 malformed URL, 6 resolve,
  * 7 connect, 8 malformed response, 18 short body, 22 HTTP status >= 400,
@@ -44,6 +44,11 @@
 #include "json.h"
 #include "net.h"
 #include "opt.h"
+#include "outfile.h"
+#include "eyeballs.h"
+#include "loop.h"
+#include "resolve.h"
+#include "transport.h"
 #include "sig.h"
 #include "tls.h"
 #include "url.h"
@@ -60,11 +65,12 @@ enum {
 	EX_WRITE = 23,
 	EX_TIMEOUT = 28,
 	EX_REDIRECTS = 47,
+	EX_SEND = 55,
 	EX_RECV = 56,
 	EX_CODING = 61,
 	EX_FILESIZE = 63,
-	EX_TLS_SETUP = 2,
 	EX_SIGNAL = 130,
+	EX_TLS_SETUP = 2,
 };
 
 enum {
@@ -72,6 +78,7 @@ enum {
 	OPT_MAX_REDIRECT,
 	OPT_MAX_FILESIZE,
 	OPT_JSON,
+	OPT_FAIL_BODY,
 	OPT_CACERT,
 	OPT_CAPATH,
 	OPT_CERT,
@@ -81,9 +88,13 @@ enum {
 };
 
 static const struct opt opts[] = {
-	{ 'O', "output", "FILE", "write the body to FILE (replaced only on success)" },
-	{ 'q', "quiet", NULL, "no progress bar or notes (errors still printed)" },
-	{ 'S', "server-response", NULL, "print status lines and headers to stderr" },
+	{ 'o', "output", "FILE", "write the body to FILE (a regular file is replaced only on success)" },
+	{ 'O', "remote-name", NULL, "write to a file named after the URL's last path segment" },
+	{ 's', "silent", NULL, "no progress bar, notes or error messages" },
+	{ 'S', "show-error", NULL, "with -s, still print error messages" },
+	{ 'f', "fail", NULL, "HTTP status >= 400: write no body, exit 22" },
+	{ OPT_FAIL_BODY, "fail-with-body", NULL, "HTTP status >= 400: write the body, exit 22" },
+	{ 'v', "verbose", NULL, "print status lines and headers to stderr" },
 	{ 'H', "header", "'NAME: VALUE'", "add a request header (repeatable)" },
 	{ 'A', "user-agent", "AGENT", "User-Agent header value" },
 	{ 'T', "timeout", "SECONDS", "connect timeout and idle (no data) timeout" },
@@ -121,11 +132,15 @@ static const struct applet_help help = {
 
 struct hg_opts {
 	const char *out_path;
-	int quiet, show_headers, follow, json, head;
+	int remote_name;         /* -O */
+	char remote_buf[URL_PATH_MAX];
+	int quiet, show_error, fail, fail_body, show_headers, follow, json, head;
 	const char *agent;
 	const char *extra[MAX_EXTRA];
 	int nextra;
-	int64_t timeout_ns;      /* connect and idle; <0 none */
+	int64_t timeout_ns;      /* idle; <0 none */
+	int64_t connect_timeout_ns; /* resolve + connect; <0 none */
+	int family;              /* -4 / -6 */
 	int64_t max_time_ns;     /* <0 none */
 	unsigned max_redirect;
 	uint64_t max_filesize;   /* 0 none */
@@ -141,11 +156,16 @@ struct fields {
 
 struct hg {
 	struct hg_opts o;
+	struct loop loop;        /* set-up: resolver and connection racing */
+	struct resolver *rv;
+	char remote_ip[64];
+	uint16_t remote_port;
 	struct url url;
 	struct http_parser p;
 	char *rbuf;
 	int out_fd;
-	char *tmp_path;          /* -O temporary, unlinked unless renamed */
+	struct outfile of;       /* -o FILE */
+	int out_open;
 	int progress;
 	int64_t t0, t_resolve, t_connect, t_first, t_total;
 	int64_t deadline;        /* --max-time, monotonic; <0 none */
@@ -160,12 +180,11 @@ struct hg {
 	char errbuf[512];
 	struct iovec iov[IOV_MAX];
 	int niov;
-	/* the transport seam: plain socket, or TLS over it when tls != NULL */
-	struct tls_ctx *tls_ctx; /* made at set-up; NULL: no https possible yet */
-	int tls_ctx_code;        /* why tls_ctx is NULL (exit code), 0 not tried */
+	/* https: the client context is made at set-up (libssl, CA files) */
+	struct tls_ctx *tls_ctx; /* NULL: not made, or failed (tls_ctx_code) */
+	int tls_ctx_code;
 	char tls_ctx_err[TLS_ERRMSG_MAX];
-	struct tls *tls;
-	short want;              /* POLLIN/POLLOUT the transport waits for */
+	struct tls *tls;         /* the connection's, while its transport is open */
 	int64_t t_appconnect;
 	long ssl_verify_result;
 };
@@ -336,60 +355,39 @@ static void progress(struct hg *h, int final)
 		write_all(STDERR_FILENO, "\n", 1);
 }
 
-/* ---- -O: temporary file in the target's directory ---- */
+/* ---- output: stdout, or -o FILE through lib/sys/outfile ---- */
 
 static int open_output(struct hg *h)
 {
 	const char *path = h->o.out_path;
-	const char *slash;
-	size_t dirlen;
 
 	if (!path) {
 		h->out_fd = h->o.json || h->o.head ? -1 : STDOUT_FILENO;
 		return 0;
 	}
-	slash = strrchr(path, '/');
-	dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	h->tmp_path = malloc(strlen(path) + 16);
-	if (!h->tmp_path)
-		return fail_with(h, EX_WRITE, "out of memory");
-	snprintf(h->tmp_path, strlen(path) + 16, "%.*s.%s.XXXXXX", (int)dirlen,
-	         path, path + dirlen);
-	h->out_fd = mkostemp(h->tmp_path, O_CLOEXEC);
-	if (h->out_fd < 0) {
-		int e = errno;
-		free(h->tmp_path);
-		h->tmp_path = NULL;
-		return fail_with(h, EX_WRITE, "cannot create a temporary file for %s: %s",
-		                 path, strerror(e));
-	}
+	if (outfile_open(&h->of, path) < 0)
+		return fail_with(h, EX_WRITE, "cannot %s %s: %s", h->of.op, path,
+		                 strerror(errno));
+	h->out_open = 1;
+	h->out_fd = h->of.fd;
 	return 0;
 }
 
+/* The file is moved into place only on success: never over FILE with an
+ * error page or a partial body. */
 static int finish_output(struct hg *h, int rc)
 {
-	if (!h->tmp_path)
+	if (!h->out_open)
 		return rc;
-	if (rc == EX_OK) {
-		mode_t um = umask(0);
-		umask(um);
-		if (fchmod(h->out_fd, 0666 & ~um) < 0 || close(h->out_fd) < 0) {
-			rc = fail_with(h, EX_WRITE, "write %s: %s", h->o.out_path,
-			               strerror(errno));
-		} else if (rename(h->tmp_path, h->o.out_path) < 0) {
-			rc = fail_with(h, EX_WRITE, "rename to %s: %s", h->o.out_path,
-			               strerror(errno));
-		} else {
-			free(h->tmp_path);
-			h->tmp_path = NULL;
-			return rc;
-		}
-	} else {
-		close(h->out_fd);
+	h->out_open = 0;
+	h->out_fd = -1;
+	if (rc != EX_OK) {
+		outfile_abort(&h->of);
+		return rc;
 	}
-	unlink(h->tmp_path);
-	free(h->tmp_path);
-	h->tmp_path = NULL;
+	if (outfile_commit(&h->of) < 0)
+		return fail_with(h, EX_WRITE, "cannot %s %s: %s", h->of.op,
+		                 h->o.out_path, strerror(errno));
 	return rc;
 }
 
@@ -475,46 +473,7 @@ static int timeout_error(struct hg *h, const char *what)
 	return fail_with(h, EX_TIMEOUT, "%s: timed out", what);
 }
 
-/* ---- transport: recv/send, or TLS over the socket ---- */
-
-/* > 0 bytes, 0 end, -1 with errno (EAGAIN: wait for h->want). */
-static ssize_t conn_read(struct hg *h, int fd, void *buf, size_t len)
-{
-	ssize_t n;
-
-	h->want = POLLIN;
-	if (!h->tls)
-		return recv(fd, buf, len, 0);
-	n = tls_read(h->tls, buf, len);
-	if (n >= 0)
-		return n;
-	if (n == TLS_WANT_READ || n == TLS_WANT_WRITE) {
-		h->want = n == TLS_WANT_READ ? POLLIN : POLLOUT;
-		errno = EAGAIN;
-	} else {
-		errno = EPROTO;
-	}
-	return -1;
-}
-
-static ssize_t conn_write(struct hg *h, int fd, const void *buf, size_t len)
-{
-	ssize_t n;
-
-	h->want = POLLOUT;
-	if (!h->tls)
-		return send(fd, buf, len, MSG_NOSIGNAL);
-	n = tls_write(h->tls, buf, len);
-	if (n >= 0)
-		return n;
-	if (n == TLS_WANT_READ || n == TLS_WANT_WRITE) {
-		h->want = n == TLS_WANT_READ ? POLLIN : POLLOUT;
-		errno = EAGAIN;
-	} else {
-		errno = EPROTO;
-	}
-	return -1;
-}
+/* ---- https: TLS over the connected socket ---- */
 
 /* A TLS failure's exit code and line. */
 static int tls_failed(struct hg *h)
@@ -523,20 +482,10 @@ static int tls_failed(struct hg *h)
 	return fail_with(h, tls_code(h->tls), "%s", tls_errmsg(h->tls));
 }
 
-static void conn_close(struct hg *h, int fd)
-{
-	if (h->tls) {
-		tls_shutdown(h->tls);
-		tls_free(h->tls);
-		h->tls = NULL;
-	}
-	close(fd);
-}
-
-/* The TLS client context, made at set-up so libssl and the CA files are
- * loaded before the first network read.  Errors are kept and reported
- * when an https URL is actually fetched (a -L that never leaves http://
- * does not need libssl). */
+/* The TLS client context, made at set-up so that libssl and the CA files
+ * are loaded before the first network read.  A failure is kept and
+ * reported when an https URL is fetched (-L over http only never needs
+ * libssl). */
 static void tls_setup(struct hg *h)
 {
 	int code = 0;
@@ -546,42 +495,73 @@ static void tls_setup(struct hg *h)
 	h->tls_ctx_code = h->tls_ctx ? 0 : code;
 }
 
-static int tls_start(struct hg *h, int fd)
+/* curl's -v lines about the session and the server's certificate. */
+static void tls_verbose(const struct hg *h)
 {
-	int64_t idle = idle_deadline(h);
+	struct tls_info in;
 
+	tls_get_info(h->tls, &in);
+	fprintf(stderr, "* SSL connection using %s / %s\n", in.version, in.cipher);
+	if (in.alpn[0])
+		fprintf(stderr, "* ALPN: server accepted %s\n", in.alpn);
+	fprintf(stderr, "* Server certificate:\n*  subject: %s\n*  start date: %s\n"
+	        "*  expire date: %s\n*  issuer: %s\n", in.subject, in.not_before,
+	        in.not_after, in.issuer);
+	if (in.verify_result == 0 && !h->o.tls.insecure)
+		fputs("*  SSL certificate verify ok.\n", stderr);
+	else
+		fprintf(stderr, "*  SSL certificate verify result: %ld, continuing anyway.\n",
+		        in.verify_result);
+}
+
+/* Handshake over t's socket, bounded like the connect (-T, --max-time),
+ * then t reads and writes through TLS. */
+static int tls_start(struct hg *h, struct transport *t)
+{
+	int64_t deadline = h->deadline;
+
+	if (h->o.connect_timeout_ns >= 0)
+		deadline = clock_min_deadline(deadline, clock_mono_ns() + h->o.connect_timeout_ns);
 	if (!h->tls_ctx) {
 		if (!h->tls_ctx_code)
 			tls_setup(h);
 		if (!h->tls_ctx)
 			return fail_with(h, h->tls_ctx_code, "%s", h->tls_ctx_err);
 	}
-	h->tls = tls_new(h->tls_ctx, fd, h->url.host);
+	h->tls = tls_new(h->tls_ctx, t->fd, h->url.host);
 	if (!h->tls)
 		return fail_with(h, EX_TLS_SETUP, "TLS set-up failed");
 	for (;;) {
 		int r = tls_handshake(h->tls);
-		short ev;
-
 		if (r == 0)
 			break;
-		if (r == TLS_ERR)
-			return tls_failed(h);
-		ev = r == TLS_WANT_READ ? POLLIN : POLLOUT;
-		r = net_wait(fd, ev, idle);
-		if (r == 0)
-			return timeout_error(h, "TLS handshake");
-		if (sig_int)
-			return fail_with(h, EX_SIGNAL, "interrupted");
-		if (r < 0 && errno != EINTR)
-			return fail_with(h, 35, "TLS handshake: %s", strerror(errno));
+		if (r == TLS_ERR) {
+			r = tls_failed(h);
+			tls_free(h->tls);
+			h->tls = NULL;
+			return r;
+		}
+		r = net_wait(t->fd, r == TLS_WANT_READ ? POLLIN : POLLOUT, deadline);
+		if (r == 0 || sig_int || (r < 0 && errno != EINTR)) {
+			int e = errno;
+			tls_free(h->tls);
+			h->tls = NULL;
+			if (r == 0)
+				return timeout_error(h, "TLS handshake");
+			if (sig_int)
+				return fail_with(h, EX_SIGNAL, "interrupted");
+			return fail_with(h, TLS_EX_HANDSHAKE, "TLS handshake: %s", strerror(e));
+		}
 	}
 	h->t_appconnect = clock_mono_ns() - h->t0;
 	h->ssl_verify_result = tls_verify_result(h->tls);
+	if (h->o.show_headers)
+		tls_verbose(h);
+	tls_transport(t, h->tls);
 	return 0;
 }
 
-static int send_request(struct hg *h, int fd)
+static int send_request(struct hg *h, struct transport *t)
 {
 	char req[URL_PATH_MAX + 8192];
 	size_t len, off = 0;
@@ -589,19 +569,17 @@ static int send_request(struct hg *h, int fd)
 	if (build_request(h, req, sizeof req, &len) < 0)
 		return fail_with(h, EX_URL, "request too long");
 	while (off < len) {
-		ssize_t w = conn_write(h, fd, req + off, len - off);
+		ssize_t w = transport_write(t, req + off, len - off);
 		if (w >= 0) {
 			off += (size_t)w;
 			continue;
 		}
-		if (errno == EPROTO && h->tls)
-			return tls_failed(h);
 		if (errno == EAGAIN) {
-			int r = net_wait(fd, h->want, idle_deadline(h));
+			int r = net_wait(t->fd, transport_want(t), idle_deadline(h));
 			if (r == 0)
 				return timeout_error(h, "send request");
 			if (r < 0 && errno != EINTR)
-				return fail_with(h, EX_RECV, "send request: %s", strerror(errno));
+				return fail_with(h, EX_SEND, "send request: %s", strerror(errno));
 			if (sig_int)
 				return fail_with(h, EX_SIGNAL, "interrupted");
 			continue;
@@ -610,46 +588,117 @@ static int send_request(struct hg *h, int fd)
 			continue;
 		if (sig_int)
 			return fail_with(h, EX_SIGNAL, "interrupted");
-		return fail_with(h, EX_RECV, "send request: %s", strerror(errno));
+		if (errno == EPROTO && h->tls)
+			return tls_failed(h);
+		return fail_with(h, EX_SEND, "send request: %s", strerror(errno));
 	}
 	return 0;
 }
 
-static int connect_to(struct hg *h, int *fdp)
-{
-	struct sb_addr a;
-	char hostport[ADDR_STRLEN];
-	int64_t t;
-	int r, fd;
+/* ---- connection set-up: resolve and race the addresses in one loop ---- */
 
-	r = addr_resolve(h->url.host, h->url.port, AF_UNSPEC, SOCK_STREAM, 0, &a);
-	h->t_resolve = clock_mono_ns() - h->t0;
-	if (r)
-		return fail_with(h, EX_RESOLVE, "could not resolve host %s: %s",
-		                 h->url.host, addr_strerror(r));
-	addr_format((struct sockaddr *)&a.ss, a.len, hostport, sizeof hostport);
-	t = h->o.timeout_ns;
-	if (h->deadline >= 0) {
-		int64_t left = h->deadline - clock_mono_ns();
-		if (left <= 0)
-			return timeout_error(h, "connect");
-		if (t < 0 || left < t)
-			t = left;
-	}
-	fd = net_connect(&a, SOCK_STREAM, t);
-	h->t_connect = clock_mono_ns() - h->t0;
-	if (fd < 0) {
-		if (errno == ETIMEDOUT) {
-			char what[ADDR_STRLEN + 16];
-			snprintf(what, sizeof what, "connect to %s", hostport);
-			return timeout_error(h, what);
-		}
-		if (errno == EINTR && sig_int)
+struct setup {
+	int done;
+	int err;                 /* EAI_* or errno */
+	struct addrinfo *res;
+	int fd;
+};
+
+static void on_resolved(struct resolve_req *q, int err, struct addrinfo *res,
+                        void *ctx)
+{
+	struct setup *s = ctx;
+	(void)q;
+	s->done = 1;
+	s->err = err;
+	s->res = res;
+}
+
+static void on_connected(struct eyeballs *e, int fd, int err, void *ctx)
+{
+	struct setup *s = ctx;
+	(void)e;
+	s->done = 1;
+	s->fd = fd;
+	s->err = err;
+}
+
+/* Run the set-up loop until s->done, the deadline or a signal: 0, or an
+ * exit code (after filling errbuf). */
+static int setup_wait(struct hg *h, struct setup *s, struct eyeballs *e,
+                      int64_t deadline, const char *what)
+{
+	while (!s->done) {
+		if (sig_int)
 			return fail_with(h, EX_SIGNAL, "interrupted");
-		return fail_with(h, EX_CONNECT, "connect to %s: %s", hostport,
-		                 strerror(errno));
+		if (deadline >= 0 && clock_mono_ns() >= deadline)
+			return timeout_error(h, what);
+		if (loop_once(&h->loop, clock_min_deadline(eyeballs_deadline(e),
+		                                           deadline)) < 0)
+			return fail_with(h, EX_CONNECT, "%s: event loop: %s", what,
+			                 strerror(errno));
+		if (!s->done)
+			eyeballs_tick(e);
 	}
-	*fdp = fd;
+	return 0;
+}
+
+static int connect_to(struct hg *h, struct transport *t)
+{
+	struct setup s = { 0, 0, NULL, -1 };
+	struct resolve_req *q;
+	struct eyeballs *e;
+	char what[URL_HOST_MAX + 16], hostport[ADDR_STRLEN];
+	int64_t start = clock_mono_ns(), deadline = h->deadline;
+	int rc;
+
+	if (h->o.connect_timeout_ns >= 0)
+		deadline = clock_min_deadline(deadline, start + h->o.connect_timeout_ns);
+	if (!h->rv) {
+		if (loop_init(&h->loop) < 0 || !(h->rv = resolver_new(&h->loop)))
+			return fail_with(h, EX_RESOLVE, "resolver: %s", strerror(errno));
+	}
+	q = resolve_start(h->rv, h->url.host, h->url.port, h->o.family,
+	                  SOCK_STREAM, on_resolved, &s);
+	if (!q)
+		return fail_with(h, EX_RESOLVE, "could not resolve host %s: %s",
+		                 h->url.host, strerror(errno));
+	snprintf(what, sizeof what, "resolve %s", h->url.host);
+	rc = setup_wait(h, &s, NULL, deadline, what);
+	h->t_resolve = clock_mono_ns() - h->t0;
+	if (rc) {
+		resolve_cancel(q);
+		return rc;
+	}
+	if (s.err)
+		return fail_with(h, EX_RESOLVE, "could not resolve host %s: %s",
+		                 h->url.host, addr_strerror(s.err));
+	s.done = 0;
+	e = eyeballs_start(&h->loop, s.res, 0, SOCK_STREAM, EYEBALLS_DELAY_NS,
+	                   on_connected, &s);
+	freeaddrinfo(s.res);
+	if (!e)
+		return fail_with(h, EX_CONNECT, "connect to %s: %s", h->url.host,
+		                 strerror(errno));
+	rc = setup_wait(h, &s, e, deadline, "connect");
+	h->t_connect = clock_mono_ns() - h->t0;
+	addr_format((const struct sockaddr *)&eyeballs_addr(e)->ss,
+	            eyeballs_addr(e)->len, hostport, sizeof hostport);
+	addr_format_host((const struct sockaddr *)&eyeballs_addr(e)->ss,
+	                 h->remote_ip, sizeof h->remote_ip);
+	h->remote_port = addr_port((const struct sockaddr *)&eyeballs_addr(e)->ss);
+	eyeballs_free(e);
+	if (rc == EX_TIMEOUT) {
+		snprintf(what, sizeof what, "connect to %s", hostport);
+		return timeout_error(h, what);
+	}
+	if (rc)
+		return rc;
+	if (s.fd < 0)
+		return fail_with(h, EX_CONNECT, "connect to %s: %s", hostport,
+		                 strerror(s.err));
+	/* https:// would wrap the socket here (branch tls); plain for http */
+	transport_plain(t, s.fd);
 	return 0;
 }
 
@@ -733,6 +782,9 @@ static int on_event(struct hg *h, const struct http_event *ev)
 			fputc('\n', stdout);
 		if (h->o.follow && is_redirect(h->status) && h->location)
 			return R_REDIRECT;
+		if (h->status >= 400 && h->o.fail && !h->o.fail_body)
+			return fail_with(h, EX_HTTP, "the requested URL returned error: %d",
+			                 h->status);
 		if (h->o.max_filesize && h->p.framing == HTTP_BODY_LENGTH &&
 		    h->p.content_length > h->o.max_filesize)
 			return fail_with(h, EX_FILESIZE,
@@ -784,13 +836,13 @@ static int feed(struct hg *h, const char *buf, size_t len)
 	return rc;
 }
 
-static int receive(struct hg *h, int fd)
+static int receive(struct hg *h, struct transport *t)
 {
 	int64_t idle = idle_deadline(h);
 	int first = 1;
 
 	for (;;) {
-		ssize_t n = conn_read(h, fd, h->rbuf, RECV_BUF);
+		ssize_t n = transport_read(t, h->rbuf, RECV_BUF);
 		int rc;
 
 		if (n > 0) {
@@ -817,10 +869,8 @@ static int receive(struct hg *h, int fd)
 			rc = on_event(h, &ev);
 			return rc ? rc : R_DONE;
 		}
-		if (errno == EPROTO && h->tls)
-			return tls_failed(h);
 		if (errno == EAGAIN) {
-			int r = net_wait(fd, h->want, idle);
+			int r = net_wait(t->fd, transport_want(t), idle);
 			if (r == 0)
 				return timeout_error(h, "receive");
 			if (r < 0 && errno != EINTR)
@@ -834,6 +884,8 @@ static int receive(struct hg *h, int fd)
 				return fail_with(h, EX_SIGNAL, "interrupted");
 			continue;
 		}
+		if (errno == EPROTO && h->tls)
+			return tls_failed(h);
 		return fail_with(h, EX_RECV, "receive: %s", strerror(errno));
 	}
 }
@@ -877,24 +929,27 @@ static int fetch(struct hg *h)
 		return fail_with(h, EX_PROTO, "out of memory");
 	h->nvisited = 1;
 	for (;;) {
-		int fd = -1, rc;
+		struct transport t = { 0 };
+		int rc;
 
 		http_parse_init(&h->p, h->o.head);
 		h->status = 0;
 		h->body_bytes = 0;
 		h->trailers.len = 0;
-		rc = connect_to(h, &fd);
+		rc = connect_to(h, &t);
 		if (rc)
 			return rc;
 		if (h->url.https)
-			rc = tls_start(h, fd);
+			rc = tls_start(h, &t);
 		if (!rc)
-			rc = send_request(h, fd);
+			rc = send_request(h, &t);
 		if (!rc)
-			rc = receive(h, fd);
-		conn_close(h, fd);
+			rc = receive(h, &t);
+		transport_close(&t);
+		h->tls = NULL; /* freed by its transport's close */
 		if (rc == R_DONE)
-			return h->status >= 400 ? EX_HTTP : EX_OK;
+			return h->status >= 400 && (h->o.fail || h->o.fail_body) ?
+			       EX_HTTP : EX_OK;
 		if (rc != R_REDIRECT)
 			return rc;
 		rc = follow(h);
@@ -970,9 +1025,11 @@ static void hg_free(struct hg *h)
 	free(h->headers.buf);
 	free(h->trailers.buf);
 	free(h->rbuf);
-	free(h->tmp_path);
-	tls_free(h->tls);
 	tls_ctx_free(h->tls_ctx);
+	if (h->rv) {
+		resolver_free(h->rv);
+		loop_free(&h->loop);
+	}
 	free(h);
 }
 
@@ -982,14 +1039,19 @@ static void parse_args(struct hg_opts *o, int argc, char **argv, const char **ur
 	int c;
 
 	o->timeout_ns = -1;
+	o->connect_timeout_ns = -1;
 	o->max_time_ns = -1;
 	o->max_redirect = 10;
 	opt_init(&st);
 	while ((c = opt_next(&st, argc, argv, &help)) != -1) {
 		switch (c) {
-		case 'O': o->out_path = strcmp(st.arg, "-") ? st.arg : NULL; break;
-		case 'q': o->quiet = 1; break;
-		case 'S': o->show_headers = 1; break;
+		case 'o': o->out_path = strcmp(st.arg, "-") ? st.arg : NULL; break;
+		case 'O': o->remote_name = 1; break;
+		case 's': o->quiet = 1; break;
+		case 'S': o->show_error = 1; break;
+		case 'f': o->fail = 1; break;
+		case OPT_FAIL_BODY: o->fail_body = 1; break;
+		case 'v': o->show_headers = 1; break;
 		case 'A':
 			if (strpbrk(st.arg, "\r\n"))
 				usage_error("invalid argument for %s: CR or LF", st.name);
@@ -1012,6 +1074,7 @@ static void parse_args(struct hg_opts *o, int argc, char **argv, const char **ur
 		case 'T':
 			o->timeout_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC,
 			                        (int64_t)86400 * 365 * NS_PER_SEC);
+			o->connect_timeout_ns = o->timeout_ns;
 			break;
 		case OPT_MAX_TIME:
 			o->max_time_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC,
@@ -1065,6 +1128,13 @@ int http_get_main(int argc, char **argv)
 		rc = fail_with(h, EX_PROTO, "out of memory");
 		goto out;
 	}
+	if (h->o.remote_name && !h->o.out_path) {
+		if (url_remote_name(&h->url, h->o.remote_buf, sizeof h->o.remote_buf) < 0) {
+			rc = fail_with(h, EX_WRITE, "remote file name has no length or is '.' or '..'");
+			goto out;
+		}
+		h->o.out_path = h->o.remote_buf;
+	}
 	rc = open_output(h);
 	if (rc)
 		goto out;
@@ -1082,13 +1152,13 @@ int http_get_main(int argc, char **argv)
 		progress(h, 1);
 	/* -O renames only on success: never over FILE with an error page */
 	rc = finish_output(h, rc);
-	if (rc == EX_HTTP)
-		fail_with(h, EX_HTTP, "HTTP status %d", h->status);
+	if (rc == EX_HTTP && !h->errbuf[0])
+		fail_with(h, EX_HTTP, "the requested URL returned error: %d", h->status);
 out:
 	h->t_total = clock_mono_ns() - h->t0;
 	if (fflush(stdout) != 0 && rc == EX_OK)
 		rc = fail_with(h, EX_WRITE, "write stdout: %s", strerror(errno));
-	if (rc != EX_OK && h->errbuf[0])
+	if (rc != EX_OK && h->errbuf[0] && (!h->o.quiet || h->o.show_error))
 		err_msg("%s", h->errbuf);
 	if (h->o.json)
 		print_json(h, rc);

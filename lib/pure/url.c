@@ -409,3 +409,19 @@ int url_format(const struct url *u, char *buf, size_t size)
 		return -1;
 	return n + m;
 }
+
+int url_remote_name(const struct url *u, char *buf, size_t size)
+{
+	size_t end = strcspn(u->path, "?");
+	size_t start = end;
+
+	while (start > 0 && u->path[start - 1] != '/')
+		start--;
+	size_t n = end - start;
+	if (n == 0 || n >= size || (n == 1 && u->path[start] == '.') ||
+	    (n == 2 && u->path[start] == '.' && u->path[start + 1] == '.'))
+		return -1;
+	memcpy(buf, u->path + start, n);
+	buf[n] = '\0';
+	return 0;
+}

@@ -59,6 +59,11 @@ int url_format(const struct url *u, char *buf, size_t size);
 /* The Host header value: "host", "host:port", "[::1]:8080" (no zone). */
 int url_authority(const struct url *u, char *buf, size_t size);
 
+/* curl's --remote-name: the last segment of the path, without the query
+ * (not percent-decoded).  -1 when it is empty, "." or "..", contains a
+ * byte that cannot be in a file name, or does not fit. */
+int url_remote_name(const struct url *u, char *buf, size_t size);
+
 const char *url_strerror(int err);
 
 #endif

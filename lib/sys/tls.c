@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -22,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "tls.h"
+#include "transport.h"
 
 #define SSL_FUNCS(X) \
 	X(OPENSSL_init_ssl) X(TLS_client_method) X(TLS_server_method) \
@@ -80,6 +83,8 @@ struct tls_ctx {
 
 struct tls {
 	SSL *ssl;
+	int fd;
+	short want;              /* for the transport's want() */
 	int insecure;
 	int handshaken;
 	int eof_clean;
@@ -339,6 +344,8 @@ static struct tls *tls_alloc(struct tls_ctx *ctx, int fd)
 	if (!t)
 		return NULL;
 	t->insecure = ctx->insecure;
+	t->fd = fd;
+	t->want = POLLIN;
 	t->ssl = S.f.SSL_new(ctx->ctx);
 	if (!t->ssl || !S.f.SSL_set_fd(t->ssl, fd)) {
 		tls_free(t);
@@ -626,6 +633,57 @@ void tls_get_info(const struct tls *t, struct tls_info *o)
 		time_str(S.f.X509_get0_notAfter(x), o->not_after, sizeof o->not_after);
 		S.f.X509_free(x);
 	}
+}
+
+/* ---- the transport seam ---- */
+
+static ssize_t io_status(struct tls *t, ssize_t n)
+{
+	if (n >= 0)
+		return n;
+	if (n == TLS_WANT_READ || n == TLS_WANT_WRITE) {
+		t->want = n == TLS_WANT_READ ? POLLIN : POLLOUT;
+		errno = EAGAIN;
+	} else {
+		errno = EPROTO;
+	}
+	return -1;
+}
+
+static ssize_t tr_read(void *ctx, void *buf, size_t len)
+{
+	return io_status(ctx, tls_read(ctx, buf, len));
+}
+
+static ssize_t tr_write(void *ctx, const void *buf, size_t len)
+{
+	return io_status(ctx, tls_write(ctx, buf, len));
+}
+
+static short tr_want(void *ctx)
+{
+	return ((struct tls *)ctx)->want;
+}
+
+static void tr_close(void *ctx)
+{
+	struct tls *t = ctx;
+	int fd = t->fd;
+
+	tls_shutdown(t);
+	tls_free(t);
+	if (fd >= 0)
+		close(fd);
+}
+
+static const struct transport_ops tls_ops = { tr_read, tr_write, tr_want, tr_close };
+
+void tls_transport(struct transport *tr, struct tls *t)
+{
+	tr->ops = &tls_ops;
+	tr->ctx = t;
+	tr->fd = t->fd;
+	tr->raw = 0;
 }
 
 /* ---- in-memory server (tests, selftest) ---- */

@@ -95,6 +95,13 @@ void tls_get_info(const struct tls *t, struct tls_info *out);
 /* curl's %{ssl_verify_result} before/without a handshake: 0 */
 long tls_verify_result(const struct tls *t);
 
+/* The transport ops (transport.h) over a handshaken client connection:
+ * read/write map TLS_WANT_* to EAGAIN and want(), other failures to -1
+ * with errno EPROTO (then tls_code()/tls_errmsg() say what); close sends
+ * close_notify, frees `t` and closes its fd. */
+struct transport;
+void tls_transport(struct transport *tr, struct tls *t);
+
 /* ---- for tests and the selftest: an in-memory server ---- */
 
 /* A server context with a fresh self-signed certificate (EC P-256) for

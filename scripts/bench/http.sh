@@ -48,7 +48,7 @@ command -v busybox >/dev/null && clients+=(busybox-wget)
 
 client_cmd() { # client url -> command line in CMD (stdout goes to /dev/null)
 	case $1 in
-	sockbox) CMD=("$SOCKBOX" http-get -q "${tls_opt[@]}" "$2") ;;
+	sockbox) CMD=("$SOCKBOX" http-get -s "${tls_opt[@]}" "$2") ;;
 	curl) CMD=(curl -s "${tls_opt[@]}" "$2") ;;
 	wget) CMD=(wget -q -O - "$2") ;;
 	busybox-wget) CMD=(busybox wget -q -O - "$2") ;;

@@ -53,7 +53,7 @@ expect "HTTP/1.0 close-delimited" 0 "old style" "$U/http10"
 expect "1xx responses skipped" 0 $'after interim\n' "$U/1xx"
 expect "204 held open returns at once" 0 "" "$U/204"
 expect "304 held open returns at once" 0 "" "$U/304"
-expect "big chunked body to -O" 0 "" -q -O "$TEST_TMP/bc" "$U/big-chunked"
+expect "big chunked body to -O" 0 "" -s -o "$TEST_TMP/bc" "$U/big-chunked"
 python3 -c 'import sys; p=bytes(range(256)); sys.stdout.buffer.write((p*4097)[:1<<20])' >"$TEST_TMP/big.ref"
 check "big chunked body is byte-exact" cmp "$TEST_TMP/big.ref" "$TEST_TMP/bc"
 
@@ -83,18 +83,18 @@ expect_err "unsolicited 101" 8 "101" "$U/101"
 expect_err "connection reset while receiving" 56 "reset" "$U/reset"
 
 # --- status codes ---
-expect "404 body written, exit 22" 22 $'not found\n' "$U/404"
-check "404 reported on stderr" grep -q "HTTP status 404" "$ERR"
-expect "500 chunked body written, exit 22" 22 $'broken\n' "$U/500"
+expect "404 body written, exit 22" 22 $'not found\n' --fail-with-body "$U/404"
+check "404 reported on stderr" grep -q "returned error: 404" "$ERR"
+expect "500 chunked body written, exit 22" 22 $'broken\n' --fail-with-body "$U/500"
 
 # --- redirects ---
 expect "redirect not followed without -L" 0 "" "$U/redirect-abs"
 expect "absolute redirect" 0 $'hello world\n' -L "$U/redirect-abs"
-expect "relative redirect with dot segments" 0 $'hello world\n' -q -L "$U/dir/sub/redirect-rel"
+expect "relative redirect with dot segments" 0 $'hello world\n' -s -L "$U/dir/sub/redirect-rel"
 check "relative redirect went to /cl?from=rel" grep -q "REQ GET /cl?from=rel HTTP/1.1" "$S_OUT"
-expect "303 redirect" 0 $'hello world\n' -q -L "$U/redirect-303"
-expect "307 then 308 redirect" 0 $'hello world\n' -q -L "$U/redirect-307"
-expect "--max-redirect 3 allows three" 0 $'hello world\n' -q --max-redirect 3 "$U/chain/3"
+expect "303 redirect" 0 $'hello world\n' -s -L "$U/redirect-303"
+expect "307 then 308 redirect" 0 $'hello world\n' -s -L "$U/redirect-307"
+expect "--max-redirect 3 allows three" 0 $'hello world\n' -s --max-redirect 3 "$U/chain/3"
 expect_err "--max-redirect 2 stops at three" 47 "too many redirects" --max-redirect 2 "$U/chain/3"
 expect_err "redirect loop detected" 47 "redirect loop" -L "$U/loop-a"
 expect_err "redirect to https is followed (nothing on :443)" 7 "127.0.0.1:443" -L "$U/redirect-https"
@@ -133,23 +133,23 @@ expect_err "ftp refused" 3 "unsupported scheme" "ftp://127.0.0.1/"
 expect_err "LF in URL refused" 3 "control character" "$U/cl"$'\n'"X: y"
 expect_err "CR in header refused" 2 "CR or LF" -H $'X-A: 1\r\nX-B: 2' "$U/cl"
 expect_err "header without colon refused" 2 "Name: value" -H "NoColon" "$U/cl"
-expect_err "missing URL" 2 "missing URL" -q
+expect_err "missing URL" 2 "missing URL" -s
 expect_err "bad -T" 2 "invalid duration" -T abc "$U/cl"
 hg help --help
 [ "$RC" = 0 ] && grep -q "max-redirect" "$OUT" && ok "--help on stdout, exit 0" || fail "--help" "$RC"
 
 # --- request headers ---
-expect "-H and -A are sent" 0 "" -q -H "X-Test: one two" -H "Accept:" -A "agent/1.0" -O "$TEST_TMP/echo" "$U/echo"
+expect "-H and -A are sent" 0 "" -s -H "X-Test: one two" -H "Accept:" -A "agent/1.0" -o "$TEST_TMP/echo" "$U/echo"
 check "-H header on the wire" grep -q "^X-Test: one two" "$TEST_TMP/echo"
 check "-A on the wire" grep -q "^User-Agent: agent/1.0" "$TEST_TMP/echo"
 check "'Accept:' removes the default" bash -c "! grep -qi '^Accept:' '$TEST_TMP/echo'"
 check "Host header" grep -q "^Host: 127.0.0.1:$S_PORT" "$TEST_TMP/echo"
 
 # --- -S, -I, --json ---
-hg show -S "$U/escape"
+hg show -v "$U/escape"
 [ "$RC" = 0 ] && grep -qF 'HTTP/1.1 200 Caf\xc3\xa9' "$ERR" && grep -qF 'X-Odd: a\tb\xff' "$ERR" &&
 	ok "-S escapes control and non-ASCII bytes" || fail "-S escapes" "$(cat "$ERR")"
-hg showchunk -S "$U/chunked"
+hg showchunk -v "$U/chunked"
 grep -q "(trailer) X-Checksum: 1234" "$ERR" && ok "-S shows trailers apart" || fail "-S trailers" "$(cat "$ERR")"
 hg head -I "$U/cl"
 [ "$RC" = 0 ] && grep -q "^HTTP/1.1 200 OK" "$OUT" && grep -q "^Content-Length: 12" "$OUT" && ! grep -q hello "$OUT" &&
@@ -175,25 +175,25 @@ hg jsonerr --json "$U/truncated-cl"
 # --- --max-filesize ---
 expect_err "max-filesize from Content-Length" 63 "max-filesize" --max-filesize 1000 "$U/big"
 [ ! -s "$OUT" ] && ok "nothing written when Content-Length is too big" || fail "nothing written"
-expect_err "max-filesize while chunked" 63 "max-filesize" --max-filesize 5000 -O "$TEST_TMP/mf" "$U/big-chunked"
+expect_err "max-filesize while chunked" 63 "max-filesize" --max-filesize 5000 -o "$TEST_TMP/mf" "$U/big-chunked"
 expect "max-filesize not reached" 0 $'hello world\n' --max-filesize 12 "$U/cl"
 
 # --- -O ---
-expect "-O writes the file" 0 "" -q -O "$TEST_TMP/big.out" "$U/big"
+expect "-O writes the file" 0 "" -s -o "$TEST_TMP/big.out" "$U/big"
 check "-O file is byte-exact" cmp "$TEST_TMP/big.ref" "$TEST_TMP/big.out"
-expect "-O - is stdout" 0 $'hello world\n' -O - "$U/cl"
+expect "-O - is stdout" 0 $'hello world\n' -o - "$U/cl"
 mkdir "$TEST_TMP/odir"; echo old >"$TEST_TMP/odir/file"
-expect_err "-O with truncated body" 18 "closed before" -O "$TEST_TMP/odir/file" "$U/big-truncated"
+expect_err "-O with truncated body" 18 "closed before" -o "$TEST_TMP/odir/file" "$U/big-truncated"
 expect_eq "-O leaves the old file alone on failure" old "$(cat "$TEST_TMP/odir/file")"
 expect_eq "-O leaves no temporary file" "file" "$(ls -A "$TEST_TMP/odir")"
-expect_err "-O with 404" 22 "404" -O "$TEST_TMP/odir/nf" "$U/404"
+expect_err "-O with 404" 22 "404" -f -o "$TEST_TMP/odir/nf" "$U/404"
 expect_eq "-O writes no file for an error status" "file" "$(ls -A "$TEST_TMP/odir")"
-expect_err "-O into a missing directory" 23 "temporary file" -O "$TEST_TMP/nodir/x" "$U/cl"
+expect_err "-O into a missing directory" 23 "temporary file" -o "$TEST_TMP/nodir/x" "$U/cl"
 timeout 10 "$HG" "$U/big" >/dev/full 2>"$TEST_TMP/full.err"; rc=$?
 [ $rc = 23 ] && grep -q "No space" "$TEST_TMP/full.err" && ok "write error exits 23" ||
 	fail "write error exits 23" "rc $rc $(cat "$TEST_TMP/full.err")"
 mkdir "$TEST_TMP/sig"
-"$HG" -O "$TEST_TMP/sig/file" "$U/silent?sig=1" 2>"$TEST_TMP/sig.err" &
+"$HG" -o "$TEST_TMP/sig/file" "$U/silent?sig=1" 2>"$TEST_TMP/sig.err" &
 hgpid=$!
 if wait_until 200 grep -q "REQ GET /silent?sig=1" "$S_OUT"; then
 	kill -INT "$hgpid"; rc=0; wait "$hgpid" || rc=$?
@@ -203,7 +203,7 @@ else
 	kill "$hgpid"; fail "SIGINT: request never arrived"
 fi
 if command -v script >/dev/null; then
-	script -qec "$HG -O $TEST_TMP/prog.out $U/big" /dev/null >"$TEST_TMP/prog.tty" 2>&1
+	script -qec "$HG -o $TEST_TMP/prog.out $U/big" /dev/null >"$TEST_TMP/prog.tty" 2>&1
 	grep -q "100%" "$TEST_TMP/prog.tty" && ok "progress bar on a terminal" || fail "progress bar" "$(cat -v "$TEST_TMP/prog.tty")"
 fi
 
@@ -241,10 +241,10 @@ EOF
 		kill "$NGX" 2>/dev/null; wait "$NGX" 2>/dev/null; NGX=
 	done
 	if [ -n "${NGX:-}" ]; then
-		expect "nginx static file to stdout" 0 "" -O "$ND/got.bin" -q "http://127.0.0.1:$NP/file.bin"
+		expect "nginx static file to stdout" 0 "" -o "$ND/got.bin" -s "http://127.0.0.1:$NP/file.bin"
 		check "nginx file is byte-exact" cmp "$ND/www/file.bin" "$ND/got.bin"
 		timeout 10 "$HG" "http://127.0.0.1:$NP/file.bin" | cmp - "$ND/www/file.bin" && ok "nginx file via stdout is byte-exact" || fail "nginx stdout cmp"
-		expect_err "nginx 404" 22 "404" "http://127.0.0.1:$NP/missing"
+		expect_err "nginx 404" 22 "404" -f "http://127.0.0.1:$NP/missing"
 		hg nginxhead -I "http://127.0.0.1:$NP/file.bin"
 		[ "$RC" = 0 ] && grep -q "^Content-Length: 3000007" "$OUT" && ok "nginx HEAD" || fail "nginx HEAD" "$(cat "$OUT" "$ERR")"
 		kill "$NGX"; wait "$NGX" 2>/dev/null

@@ -41,14 +41,14 @@ fi
 if has http-get; then
 	start_server H python3 "$HERE/http_server.py"
 	base="http://127.0.0.1:$H_PORT"
-	vg "http-get Content-Length" 0 http-get -q "$base/cl"
-	vg "http-get chunked + trailers" 0 http-get -q -S "$base/chunked"
-	vg "http-get redirects" 0 http-get -q -L "$base/redirect-307"
+	vg "http-get Content-Length" 0 http-get -sS "$base/cl"
+	vg "http-get chunked + trailers" 0 http-get -sS -v "$base/chunked"
+	vg "http-get redirects" 0 http-get -sS -L "$base/redirect-307"
 	vg "http-get --json" 0 http-get --json "$base/cl"
-	vg "http-get truncated (18)" 18 http-get -q "$base/truncated-chunked"
-	vg "http-get malformed (8)" 8 http-get -q "$base/bad-chunk-size"
-	vg "http-get -O to a file" 0 http-get -q -O "$TEST_TMP/o" "$base/big"
-	vg "http-get refused (7)" 7 http-get -q http://127.0.0.1:1/
+	vg "http-get truncated (18)" 18 http-get -sS "$base/truncated-chunked"
+	vg "http-get malformed (8)" 8 http-get -sS "$base/bad-chunk-size"
+	vg "http-get -O to a file" 0 http-get -sS -o "$TEST_TMP/o" "$base/big"
+	vg "http-get refused (7)" 7 http-get -sS http://127.0.0.1:1/
 fi
 if has tcp-watch; then
 	vg "tcp-watch --once" 0 tcp-watch --once

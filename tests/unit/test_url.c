@@ -290,6 +290,42 @@ static void test_format_small_buffer(void **state)
 	assert_non_null(url_strerror(12345));
 }
 
+static void test_remote_name(void **state)
+{
+	(void)state;
+	static const struct { const char *url; const char *name; } cases[] = {
+		{ "http://h/a/b.tar.gz?x=1", "b.tar.gz" },
+		{ "http://h/file", "file" },
+		{ "http://h/dir/%2e%2e", "%2e%2e" },   /* not decoded: a plain name */
+		{ "http://h/", NULL },
+		{ "http://h", NULL },
+		{ "http://h/dir/", NULL },
+		{ "http://h/dir/?q", NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct url u;
+		char buf[64];
+		assert_int_equal(url_parse(cases[i].url, strlen(cases[i].url), &u), 0);
+		int r = url_remote_name(&u, buf, sizeof buf);
+		if (cases[i].name) {
+			assert_int_equal(r, 0);
+			assert_string_equal(buf, cases[i].name);
+		} else {
+			assert_int_equal(r, -1);
+		}
+	}
+	/* "." and ".." cannot survive url_parse; check the function alone */
+	struct url u;
+	char buf[4];
+	memset(&u, 0, sizeof u);
+	strcpy(u.path, "/a/..");
+	assert_int_equal(url_remote_name(&u, buf, sizeof buf), -1);
+	strcpy(u.path, "/a/.");
+	assert_int_equal(url_remote_name(&u, buf, sizeof buf), -1);
+	strcpy(u.path, "/a/long");
+	assert_int_equal(url_remote_name(&u, buf, sizeof buf), -1);  /* too long */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_keeps_port),
 		cmocka_unit_test(test_resolve_scheme_switch),
 		cmocka_unit_test(test_format_small_buffer),
+		cmocka_unit_test(test_remote_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
