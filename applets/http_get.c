@@ -504,14 +504,22 @@ static void tls_verbose(const struct hg *h)
 	fprintf(stderr, "* SSL connection using %s / %s\n", in.version, in.cipher);
 	if (in.alpn[0])
 		fprintf(stderr, "* ALPN: server accepted %s\n", in.alpn);
+	else
+		fputs("* ALPN: server did not agree on a protocol. Uses default.\n", stderr);
 	fprintf(stderr, "* Server certificate:\n*  subject: %s\n*  start date: %s\n"
-	        "*  expire date: %s\n*  issuer: %s\n", in.subject, in.not_before,
-	        in.not_after, in.issuer);
+	        "*  expire date: %s\n", in.subject, in.not_before, in.not_after);
+	if (in.host_is_ip && !h->o.tls.insecure)
+		fprintf(stderr, "*  subjectAltName: host \"%s\" matched cert's IP address!\n",
+		        h->url.host);
+	else if (in.matched[0])
+		fprintf(stderr, "*  subjectAltName: host \"%s\" matched cert's \"%s\"\n",
+		        h->url.host, in.matched);
+	fprintf(stderr, "*  issuer: %s\n", in.issuer);
 	if (in.verify_result == 0 && !h->o.tls.insecure)
 		fputs("*  SSL certificate verify ok.\n", stderr);
 	else
-		fprintf(stderr, "*  SSL certificate verify result: %ld, continuing anyway.\n",
-		        in.verify_result);
+		fprintf(stderr, "*  SSL certificate verify result: %s (%ld), continuing anyway.\n",
+		        in.verify_msg, in.verify_result);
 }
 
 /* Handshake over t's socket, bounded like the connect (-T, --max-time),

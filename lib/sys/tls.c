@@ -39,7 +39,7 @@
 	X(SSL_write_ex) X(SSL_shutdown) X(SSL_get_error) \
 	X(SSL_get_verify_result) X(SSL_get_version) X(SSL_get_current_cipher) \
 	X(SSL_CIPHER_get_name) X(SSL_get1_peer_certificate) \
-	X(SSL_get0_alpn_selected)
+	X(SSL_get0_alpn_selected) X(SSL_get0_peername)
 
 #define CRYPTO_FUNCS(X) \
 	X(ERR_get_error) X(ERR_error_string_n) X(ERR_clear_error) \
@@ -84,6 +84,7 @@ struct tls_ctx {
 struct tls {
 	SSL *ssl;
 	int fd;
+	int host_is_ip;
 	short want;              /* for the transport's want() */
 	int insecure;
 	int handshaken;
@@ -361,6 +362,7 @@ struct tls *tls_new(struct tls_ctx *ctx, int fd, const char *host)
 		return NULL;
 	if (is_ip_literal(host)) {
 		char ip[64];
+		t->host_is_ip = 1;
 		const char *pct = strchr(host, '%');
 		snprintf(ip, sizeof ip, "%.*s", pct ? (int)(pct - host) : (int)strlen(host), host);
 		if (!ctx->insecure &&
@@ -625,6 +627,13 @@ void tls_get_info(const struct tls *t, struct tls_info *o)
 		o->alpn[alpn_len] = '\0';
 	}
 	o->verify_result = S.f.SSL_get_verify_result(t->ssl);
+	snprintf(o->verify_msg, sizeof o->verify_msg, "%s",
+	         S.f.X509_verify_cert_error_string(o->verify_result));
+	o->host_is_ip = t->host_is_ip;
+	if (!t->insecure && o->verify_result == X509_V_OK) {
+		const char *m = S.f.SSL_get0_peername(t->ssl);
+		snprintf(o->matched, sizeof o->matched, "%s", m ? m : "");
+	}
 	x = S.f.SSL_get1_peer_certificate(t->ssl);
 	if (x) {
 		name_str(S.f.X509_get_subject_name(x), o->subject, sizeof o->subject);

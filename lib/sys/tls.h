@@ -90,6 +90,9 @@ struct tls_info {
 	char subject[256], issuer[256];
 	char not_before[40], not_after[40]; /* "Dec  1 00:00:00 2027 GMT" */
 	long verify_result;      /* X509_V_OK (0) or an X509_V_ERR_* */
+	char verify_msg[96];     /* its text: "self-signed certificate" */
+	char matched[256];       /* the certificate name the host matched, or "" */
+	int host_is_ip;
 };
 void tls_get_info(const struct tls *t, struct tls_info *out);
 /* curl's %{ssl_verify_result} before/without a handshake: 0 */

@@ -155,6 +155,42 @@ same "--cacert" 0 "${CA[@]}" "$G/small.txt"
 same "IP literal against an IP-address SAN" 0 "${CA[@]}" "https://127.0.0.1:$PGOOD/small.txt"
 same "404 over TLS, -f" 22 -f "${CA[@]}" "$G/missing"
 
+# -v: the session and certificate lines are curl's
+vlines() { grep -E '^\* (SSL connection using|ALPN: server)|^\*  (subject|start date|expire date|issuer|SSL certificate verify)' | sed 's/\r$//'; }
+timeout 20 "$HG" -v -o /dev/null "${CA[@]}" "$G/small.txt" 2>&1 | vlines >"$TEST_TMP/v.sb"
+timeout 20 curl -v --http1.1 -o /dev/null "${CA[@]}" "$G/small.txt" 2>&1 | vlines >"$TEST_TMP/v.curl"
+if [ -s "$TEST_TMP/v.sb" ] && cmp -s "$TEST_TMP/v.sb" "$TEST_TMP/v.curl"; then
+	ok "-v: $(wc -l <"$TEST_TMP/v.sb") TLS lines as curl prints them"
+else
+	fail "-v TLS lines as curl" "$(diff "$TEST_TMP/v.sb" "$TEST_TMP/v.curl")"
+fi
+timeout 20 "$HG" -v -o /dev/null "${CA[@]}" "https://127.0.0.1:$PGOOD/small.txt" 2>&1 | vlines >"$TEST_TMP/vip.sb"
+timeout 20 curl -v --http1.1 -o /dev/null "${CA[@]}" "https://127.0.0.1:$PGOOD/small.txt" 2>&1 | vlines >"$TEST_TMP/vip.curl"
+if grep -q "IP address" "$TEST_TMP/vip.sb" && cmp -s "$TEST_TMP/vip.sb" "$TEST_TMP/vip.curl"; then
+	ok "-v to an IP literal: as curl"
+else
+	fail "-v IP literal lines as curl" "$(diff "$TEST_TMP/vip.sb" "$TEST_TMP/vip.curl")"
+fi
+timeout 20 "$HG" -v -k -o /dev/null "https://localhost:$PSELF/small.txt" 2>&1 | vlines >"$TEST_TMP/vk.sb"
+timeout 20 curl -v -k --http1.1 -o /dev/null "https://localhost:$PSELF/small.txt" 2>&1 | vlines >"$TEST_TMP/vk.curl"
+grep -v "^\*  SSL certificate verify" "$TEST_TMP/vk.sb" >"$TEST_TMP/vk1.sb"
+grep -v "^\*  SSL certificate verify" "$TEST_TMP/vk.curl" >"$TEST_TMP/vk1.curl"
+if grep -q "verify result: self-signed certificate (18), continuing anyway" "$TEST_TMP/vk.sb" &&
+	cmp -s "$TEST_TMP/vk1.sb" "$TEST_TMP/vk1.curl"; then
+	ok "-v -k: the verification result is named, the rest as curl"
+else
+	fail "-v -k lines" "$(cat "$TEST_TMP/vk.sb"; echo ---; cat "$TEST_TMP/vk.curl")"
+fi
+hg json --json "${CA[@]}" "$G/small.txt"
+v=$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); t=o["time_ms"]; print(o["ssl_verify_result"], t["connect"] <= t["appconnect"] <= t["first_byte"])' "$OUT" 2>&1)
+expect_eq "--json: ssl_verify_result 0, connect <= appconnect <= first_byte" "0 True" "$v"
+hg jsonk --json -k "https://localhost:$PSELF/small.txt"
+v=$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["ssl_verify_result"], o["exit"])' "$OUT" 2>&1)
+expect_eq "--json -k: ssl_verify_result 18 (self-signed), exit 0" "18 0" "$v"
+hg jsonh --json "http://127.0.0.1:$PH/small.txt"
+v=$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["time_ms"]["appconnect"], o["ssl_verify_result"])' "$OUT" 2>&1)
+expect_eq "--json over http: appconnect null, ssl_verify_result 0" "None 0" "$v"
+
 # --- verification ---
 same "untrusted chain (system store)" 60 "$G/small.txt"
 same "self-signed certificate" 60 "${CA[@]}" "https://localhost:$PSELF/small.txt"

@@ -6,6 +6,7 @@
  * bare close, and info. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 
 #include "tls.h"
+#include "transport.h"
 
 struct pair {
 	int cfd, sfd;
@@ -282,6 +284,41 @@ static void test_setup_errors(void **state)
 	assert_int_equal(code, TLS_EX_CLIENT_CERT);
 }
 
+/* The transport ops: EAGAIN and want() for TLS_WANT_*, EPROTO for a TLS
+ * failure, bytes through; close frees the connection and closes its fd. */
+static void test_transport(void **state)
+{
+	struct pair p;
+	struct tls_conf c;
+	struct transport tr = { 0 };
+	char buf[64];
+
+	pair_server(&p, "localhost", 1, 0, 0);
+	c = conf_ca(&p);
+	assert_int_equal(pair_client(&p, &c, "localhost"), 0);
+	assert_int_equal(pair_handshake(&p), 0);
+	tls_transport(&tr, p.c);
+	assert_int_equal(tr.fd, p.cfd);
+	assert_int_equal(tr.raw, 0);
+	assert_int_equal(transport_read(&tr, buf, sizeof buf), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(transport_want(&tr), POLLIN);
+	assert_int_equal(transport_write(&tr, "ping", 4), 4);
+	assert_int_equal(tls_read(p.s, buf, sizeof buf), 4);
+	assert_memory_equal(buf, "ping", 4);
+	assert_int_equal(tls_write(p.s, "pong", 4), 4);
+	assert_int_equal(transport_read(&tr, buf, sizeof buf), 4);
+	/* garbage from the peer: a TLS failure, not a socket error */
+	assert_int_equal(write(p.sfd, "\x17\x03\x03\x00\x05junk!", 10), 10);
+	assert_int_equal(transport_read(&tr, buf, sizeof buf), -1);
+	assert_int_equal(errno, EPROTO);
+	assert_int_equal(tls_code(p.c), TLS_EX_RECV);
+	transport_close(&tr);
+	p.c = NULL;
+	p.cfd = -1;   /* closed by the transport */
+	pair_free(&p);
+}
+
 /* --capath: every "HASH.N" file is loaded at set-up; other names are not. */
 static void capath_case(const char *name, int want)
 {
@@ -362,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_setup_errors),
 		cmocka_unit_test(test_capath),
+		cmocka_unit_test(test_transport),
 		cmocka_unit_test(test_peer_gone),
 		cmocka_unit_test(test_not_tls),
 	};
