@@ -73,6 +73,10 @@ $(BUILD)/.cflags: FORCE
 	@mkdir -p $(@D)
 	@echo '$(CC) $(ALL_CFLAGS) $(LDHARDEN)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDHARDEN)' > $@
 
+# Cold code, built for size: the TLS glue (the work is in libssl) and the
+# one-shot selftest.
+$(BUILD)/lib/sys/tls.o $(BUILD)/applets/selftest.o: ALL_CFLAGS += -Os
+
 $(BUILD)/%.o: %.c $(BUILD)/.cflags
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
