@@ -565,7 +565,7 @@ static void check_http(struct selftest *t, int unused)
 		char url[128], file[128];
 		snprintf(url, sizeof url, "http://127.0.0.1:%u/%s", addr_port((struct sockaddr *)&bound.ss), paths[i]);
 		snprintf(file, sizeof file, "%s/%s.body", t->tmpdir, paths[i]);
-		char *cli[] = { "http-get", "-s", "-T", "2", "-o", file, url, NULL };
+		char *cli[] = { "http-get", "-s", "-m", "2", "-o", file, url, NULL };
 		char *out = malloc(OUT_MAX);
 		if (!out)
 			die_sys(1, "out of memory");
@@ -700,7 +700,7 @@ static void check_https(struct selftest *t, int unused)
 	track(t, srv);
 	snprintf(url, sizeof url, "https://127.0.0.1:%u/cl", addr_port((struct sockaddr *)&bound.ss));
 	snprintf(file, sizeof file, "%s/https.body", t->tmpdir);
-	char *cli[] = { "http-get", "-s", "-T", "2", "--cacert", ca, "-o", file, url, NULL };
+	char *cli[] = { "http-get", "-s", "-m", "2", "--cacert", ca, "-o", file, url, NULL };
 	char *out = malloc(OUT_MAX);
 	if (!out)
 		die_sys(1, "out of memory");

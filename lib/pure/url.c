@@ -40,7 +40,7 @@ const char *url_strerror(int err)
 	case URL_E_CHAR: return "control character in URL";
 	case URL_E_HOST: return "bad host";
 	case URL_E_PORT: return "bad port";
-	case URL_E_USERINFO: return "user information in URL is not supported";
+	case URL_E_USERINFO: return "invalid user information";
 	case URL_E_TOO_LONG: return "URL too long";
 	}
 	return "malformed URL";
@@ -205,8 +205,25 @@ static int parse_authority(const char *s, size_t len, struct url *u)
 	const char *colon;
 	size_t hlen, i;
 
-	if (memchr(s, '@', len))
-		return URL_E_USERINFO;
+	const char *at = NULL;
+
+	for (i = 0; i < len; i++)
+		if (s[i] == '@')
+			at = s + i;
+	u->userinfo[0] = '\0';
+	if (at) {
+		size_t ulen = (size_t)(at - s);
+		if (ulen >= sizeof(u->userinfo))
+			return URL_E_TOO_LONG;
+		for (i = 0; i < ulen; i++)
+			if (s[i] == ' ' || s[i] == '[' || s[i] == ']' ||
+			    (unsigned char)s[i] >= 0x80)
+				return URL_E_USERINFO;
+		memcpy(u->userinfo, s, ulen);
+		u->userinfo[ulen] = '\0';
+		len -= ulen + 1;
+		s = at + 1;
+	}
 	if (len > 0 && s[0] == '[') {
 		const char *rb = memchr(s, ']', len);
 		int rc;

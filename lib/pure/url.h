@@ -4,7 +4,9 @@
  * with a case-insensitive scheme; host is a reg-name (ALPHA, DIGIT, "-",
  * ".", "_", "~") or a bracketed IPv6 literal "[::1]" with an optional
  * zone "[fe80::1%25eth0]".  Port is 1..65535 (empty or absent: 80, or 443
- * for https).  Userinfo ("user@host") and any other scheme are refused.  Control
+ * for https).  Userinfo ("user:pass@host", kept percent-encoded in
+ * .userinfo, never written by url_format) is accepted; any other scheme
+ * is refused.  Control
  * characters (CR, LF, NUL, any byte < 0x20 or 0x7f) anywhere are refused;
  * spaces and bytes >= 0x80 in the path are percent-encoded; the fragment
  * is dropped; dot segments are removed (RFC 3986 §5.2.4).
@@ -33,7 +35,7 @@ enum url_err {
 	URL_E_CHAR = -3,      /* control character (CR, LF, NUL, ...) */
 	URL_E_HOST = -4,      /* empty or invalid host / IPv6 literal */
 	URL_E_PORT = -5,      /* port not 1..65535 */
-	URL_E_USERINFO = -6,  /* "user@" is not supported */
+	URL_E_USERINFO = -6,  /* invalid characters in "user:pass@" */
 	URL_E_TOO_LONG = -7,  /* a bound above was exceeded */
 };
 
@@ -43,6 +45,7 @@ struct url {
 	int https;                /* scheme https (TLS) */
 	uint16_t port;            /* 80 (https: 443) when absent */
 	char path[URL_PATH_MAX];  /* origin-form target "/p?q", never empty */
+	char userinfo[URL_HOST_MAX]; /* "user:pass" as written, or "" */
 };
 
 /* Parse s[0..len) (may contain NUL bytes, which are refused). */

@@ -196,6 +196,8 @@ void opt_usage(FILE *fp, const struct applet_help *h)
 	for (const struct opt *o = h->opts; o->key; o++) {
 		char left[64];
 		int n = 0;
+		if (!o->help)
+			continue;   /* accepted (e.g. to be refused) but not offered */
 		if (o->key < OPT_LONG)
 			n = snprintf(left, sizeof left, "-%c%s", o->key, o->name ? ", " : "");
 		else

@@ -31,7 +31,7 @@ struct opt {
 	int key;           /* short option char, or OPT_LONG+n for long-only */
 	const char *name;  /* long name, or NULL */
 	const char *arg;   /* argument placeholder ("N"), or NULL for a flag */
-	const char *help;  /* one line of help */
+	const char *help;  /* one line of help; NULL: left out of --help */
 };
 
 struct applet_help {

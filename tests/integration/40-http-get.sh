@@ -68,10 +68,10 @@ check "truncated body still written" grep -qx "only this" "$OUT"
 expect_err "closed before the last chunk" 18 "before the last chunk" "$U/truncated-chunked"
 expect_err "closed inside chunk data" 18 "before the last chunk" "$U/truncated-chunk-data"
 expect_err "closed inside headers" 8 "inside the headers" "$U/truncated-headers"
-expect_err "empty reply" 8 "empty reply" "$U/empty"
-expect_err "bad chunk size" 8 "invalid chunk size" "$U/bad-chunk-size"
-expect_err "chunk size overflow" 8 "chunk size too large" "$U/chunk-overflow"
-expect_err "chunk data without CRLF" 8 "not followed by CRLF" "$U/chunk-no-crlf"
+expect_err "empty reply" 52 "empty reply" "$U/empty"
+expect_err "bad chunk size" 56 "invalid chunk size" "$U/bad-chunk-size"
+expect_err "chunk size overflow" 56 "chunk size too large" "$U/chunk-overflow"
+expect_err "chunk data without CRLF" 56 "not followed by CRLF" "$U/chunk-no-crlf"
 expect_err "invalid content-length" 8 "invalid Content-Length" "$U/bad-cl"
 expect_err "negative content-length" 8 "invalid Content-Length" "$U/neg-cl"
 expect_err "conflicting content-lengths" 8 "invalid Content-Length" "$U/conflict-cl"
@@ -94,17 +94,17 @@ expect "relative redirect with dot segments" 0 $'hello world\n' -s -L "$U/dir/su
 check "relative redirect went to /cl?from=rel" grep -q "REQ GET /cl?from=rel HTTP/1.1" "$S_OUT"
 expect "303 redirect" 0 $'hello world\n' -s -L "$U/redirect-303"
 expect "307 then 308 redirect" 0 $'hello world\n' -s -L "$U/redirect-307"
-expect "--max-redirect 3 allows three" 0 $'hello world\n' -s --max-redirect 3 "$U/chain/3"
-expect_err "--max-redirect 2 stops at three" 47 "too many redirects" --max-redirect 2 "$U/chain/3"
+expect "--max-redirs 3 allows three" 0 $'hello world\n' -s -L --max-redirs 3 "$U/chain/3"
+expect_err "--max-redirs 2 stops at three" 47 "redirects followed" -L --max-redirs 2 "$U/chain/3"
 expect_err "redirect loop detected" 47 "redirect loop" -L "$U/loop-a"
 expect_err "redirect to https is followed (nothing on :443)" 7 "127.0.0.1:443" -L "$U/redirect-https"
 expect "3xx without Location is the answer" 0 $'moved\n' -L "$U/no-location"
 
 # --- timeouts and connection errors ---
-t0=$(now_ms); expect_err "server never answers: -T" 28 "timed out" -T 0.5 "$U/silent"; t1=$(now_ms)
-[ $((t1 - t0)) -lt 3000 ] && ok "-T 0.5 fires in time" || fail "-T 0.5 fires in time" "$((t1 - t0)) ms"
-expect_err "body stalls: idle timeout" 28 "timed out" -T 0.5 "$U/stall-body"
-t0=$(now_ms); expect_err "--max-time while data trickles" 28 "max-time" -T 5 --max-time 0.5 "$U/drip"; t1=$(now_ms)
+t0=$(now_ms); expect_err "server never answers: -m" 28 "max-time" -m 0.5 "$U/silent"; t1=$(now_ms)
+[ $((t1 - t0)) -lt 3000 ] && ok "-m 0.5 fires in time" || fail "-m 0.5 fires in time" "$((t1 - t0)) ms"
+expect_err "body stalls: -m" 28 "max-time" -m 0.5 "$U/stall-body"
+t0=$(now_ms); expect_err "--max-time while data trickles" 28 "max-time" --connect-timeout 5 --max-time 0.5 "$U/drip"; t1=$(now_ms)
 [ $((t1 - t0)) -lt 3000 ] && ok "--max-time 0.5 fires in time" || fail "--max-time 0.5 fires in time" "$((t1 - t0)) ms"
 # a bound socket that never listens refuses connections
 start_server NOL python3 -c '
@@ -124,19 +124,19 @@ for c in fill:
     except BlockingIOError: pass
 time.sleep(0.3)
 print("listening on 127.0.0.1:%d" % port, flush=True); time.sleep(60)'
-expect_err "connect timeout (-T)" 28 "connect to 127.0.0.1:$FULLQ_PORT: timed out" -T 0.5 "http://127.0.0.1:$FULLQ_PORT/"
+expect_err "connect timeout (--connect-timeout)" 28 "connect to 127.0.0.1:$FULLQ_PORT: timed out" --connect-timeout 0.5 "http://127.0.0.1:$FULLQ_PORT/"
 HG_PREFIX=offline expect_err "unknown host" 6 "could not resolve" "http://no-such-host.invalid/"
 
 # --- URL and option checks ---
 expect_err "malformed URL" 3 "malformed URL" "http://[::1/"
-expect_err "ftp refused" 3 "unsupported scheme" "ftp://127.0.0.1/"
+expect_err "ftp refused" 1 "unsupported scheme" "ftp://127.0.0.1/"
 expect_err "LF in URL refused" 3 "control character" "$U/cl"$'\n'"X: y"
 expect_err "CR in header refused" 2 "CR or LF" -H $'X-A: 1\r\nX-B: 2' "$U/cl"
 expect_err "header without colon refused" 2 "Name: value" -H "NoColon" "$U/cl"
-expect_err "missing URL" 2 "missing URL" -s
-expect_err "bad -T" 2 "invalid duration" -T abc "$U/cl"
+expect_err "missing URL" 2 "no URL specified" -s
+expect_err "bad -m" 2 "invalid duration" -m abc "$U/cl"
 hg help --help
-[ "$RC" = 0 ] && grep -q "max-redirect" "$OUT" && ok "--help on stdout, exit 0" || fail "--help" "$RC"
+[ "$RC" = 0 ] && grep -q "max-redirs" "$OUT" && ok "--help on stdout, exit 0" || fail "--help" "$RC"
 
 # --- request headers ---
 expect "-H and -A are sent" 0 "" -s -H "X-Test: one two" -H "Accept:" -A "agent/1.0" -o "$TEST_TMP/echo" "$U/echo"
@@ -158,19 +158,35 @@ grep -q "REQ HEAD /cl HTTP/1.1" "$S_OUT" && ok "-I sends HEAD" || fail "-I sends
 hg json --json -L "$U/redirect-abs"
 if [ "$RC" = 0 ] && python3 - "$OUT" <<'EOF'
 import json, sys
-lines = open(sys.argv[1]).read().splitlines()
-assert len(lines) == 1, lines
-j = json.loads(lines[0])
-assert j["status"] == 200 and j["body_bytes"] == 12 and j["redirects"] == 1, j
-assert j["url"].endswith("/cl") and j["exit"] == 0 and j["error"] is None, j
+lines = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+assert [l["type"] for l in lines] == ["start", "redirect", "summary"], lines
+assert lines[0]["schema"] == 1 and lines[0]["applet"] == "http-get", lines[0]
+assert lines[1]["http_code"] == 302 and lines[1]["to"].endswith("/cl"), lines[1]
+j = lines[2]
+assert j["http_code"] == 200 and j["size_download_bytes"] == 12 and j["num_redirects"] == 1, j
+assert j["url_effective"].endswith("/cl") and j["exit"] == 0 and j["error"] is None, j
 assert ["Content-Length", "12"] in j["headers"], j
-t = j["time_ms"]
-assert 0 <= t["resolve"] <= t["connect"] <= t["first_byte"] <= t["total"], t
+assert j["remote_ip"] == "127.0.0.1" and j["time_appconnect_ms"] is None, j
+assert 0 <= j["time_namelookup_ms"] <= j["time_connect_ms"] <= j["time_starttransfer_ms"] <= j["time_total_ms"], j
 EOF
-then ok "--json summary"; else fail "--json summary" "$(cat "$OUT" "$ERR")"; fi
+then ok "--json: start, redirect, summary"; else fail "--json summary" "$(cat "$OUT" "$ERR")"; fi
 hg jsonerr --json "$U/truncated-cl"
-[ "$RC" = 18 ] && python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["exit"]==18 and "closed" in j["error"] and j["body_bytes"]==9' "$OUT" &&
+[ "$RC" = 18 ] && python3 -c '
+import json,sys
+l=[json.loads(x) for x in open(sys.argv[1])]
+j=l[-1]
+assert [x["type"] for x in l] == ["start", "summary"], l
+assert j["exit"]==18 and "closed" in j["error"] and j["size_download_bytes"]==9' "$OUT" &&
 	ok "--json on failure" || fail "--json on failure" "$(cat "$OUT")"
+HG_PREFIX=offline hg jsonresolve --json "http://no-such-host.invalid/"
+[ "$RC" = 6 ] && python3 -c '
+import json,sys
+l=[json.loads(x) for x in open(sys.argv[1])]
+assert [x["type"] for x in l] == ["start", "error", "summary"], l
+e, s = l[1], l[2]
+assert e["code"] == "resolve" and "resolve" in e["message"], e
+assert s["exit"] == 6 and s["http_code"] is None and s["remote_ip"] is None and s["time_connect_ms"] is None, s' "$OUT" &&
+	ok "--json set-up failure: error line, nulls in the summary" || fail "--json resolve failure" "$(cat "$OUT")"
 
 # --- --max-filesize ---
 expect_err "max-filesize from Content-Length" 63 "max-filesize" --max-filesize 1000 "$U/big"

@@ -181,15 +181,28 @@ if grep -q "verify result: self-signed certificate (18), continuing anyway" "$TE
 else
 	fail "-v -k lines" "$(cat "$TEST_TMP/vk.sb"; echo ---; cat "$TEST_TMP/vk.curl")"
 fi
+# --json: the summary line (the last) carries the TLS time and result
+summary() { python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).read().splitlines()[-1]); print(eval(sys.argv[2]))' "$OUT" "$1" 2>&1; }
 hg json --json "${CA[@]}" "$G/small.txt"
-v=$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); t=o["time_ms"]; print(o["ssl_verify_result"], t["connect"] <= t["appconnect"] <= t["first_byte"])' "$OUT" 2>&1)
-expect_eq "--json: ssl_verify_result 0, connect <= appconnect <= first_byte" "0 True" "$v"
+expect_eq "--json: ssl_verify_result 0, connect <= appconnect <= starttransfer" "0 True" \
+	"$(summary 'o["ssl_verify_result"], o["time_connect_ms"] <= o["time_appconnect_ms"] <= o["time_starttransfer_ms"]' | tr -d '(),')"
 hg jsonk --json -k "https://localhost:$PSELF/small.txt"
-v=$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["ssl_verify_result"], o["exit"])' "$OUT" 2>&1)
-expect_eq "--json -k: ssl_verify_result 18 (self-signed), exit 0" "18 0" "$v"
+expect_eq "--json -k: ssl_verify_result 18 (self-signed), exit 0" "18 0" "$(summary 'o["ssl_verify_result"], o["exit"]' | tr -d '(),')"
 hg jsonh --json "http://127.0.0.1:$PH/small.txt"
-v=$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["time_ms"]["appconnect"], o["ssl_verify_result"])' "$OUT" 2>&1)
-expect_eq "--json over http: appconnect null, ssl_verify_result 0" "None 0" "$v"
+expect_eq "--json over http: time_appconnect_ms and ssl_verify_result null" "None None" \
+	"$(summary 'o["time_appconnect_ms"], o["ssl_verify_result"]' | tr -d '(),')"
+hg json60 --json "${CA[@]}" "https://localhost:$PEXP/small.txt"
+expect_eq "--json, expired: an error line with code tls, summary exit 60" "tls 60 10" \
+	"$(python3 -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; e=[o for o in l if o["type"]=="error"]; print(e[0]["code"] if e else None, l[-1]["exit"], l[-1]["ssl_verify_result"])' "$OUT" 2>&1)"
+# -w: curl's variables, against curl
+for fmt in '%{ssl_verify_result} %{http_code}' ; do
+	a=$(timeout 20 "$HG" -s -k -o /dev/null -w "$fmt" "https://localhost:$PSELF/small.txt")
+	b=$(timeout 20 curl -s -k -o /dev/null -w "$fmt" "https://localhost:$PSELF/small.txt")
+	expect_eq "-w '$fmt' with -k on a self-signed server: as curl ($b)" "$b" "$a"
+done
+a=$(timeout 20 "$HG" -s "${CA[@]}" -o /dev/null -w '%{time_connect} %{time_appconnect} %{time_pretransfer}' "$G/small.txt")
+v=$(awk '{print ($1 > 0 && $2 >= $1 && $3 >= $2) ? "ordered" : $0}' <<<"$a")
+expect_eq "-w: 0 < time_connect <= time_appconnect <= time_pretransfer" ordered "$v"
 
 # --- verification ---
 same "untrusted chain (system store)" 60 "$G/small.txt"
@@ -233,8 +246,7 @@ same "http -> https redirect to an untrusted chain" 60 -L "http://127.0.0.1:$PH/
 # --- misbehaving peers ---
 if [ -n "${STALL_PORT:-}" ]; then
 	same "handshake stall, --max-time" 28 --max-time 1 -k "https://127.0.0.1:$STALL_PORT/"
-	hg stallT -k -s -T 1 "https://127.0.0.1:$STALL_PORT/"
-	expect_eq "handshake stall, -T (connect and idle timeout)" 28 "$RC"
+	same "handshake stall, --connect-timeout" 28 --connect-timeout 1 -k "https://127.0.0.1:$STALL_PORT/"
 	# SIGINT while the handshake waits: 130, promptly
 	timeout -k 1 20 "$HG" -k "https://127.0.0.1:$STALL_PORT/" >/dev/null 2>"$TEST_TMP/int.err" &
 	hp=$!
