@@ -60,7 +60,7 @@
 /* One slot per function: filled by name in a loop (a union, so the slots
  * are both an array for dlsym and typed members for the calls). */
 #define DECLARE(f) __typeof__(f) *(f);
-#define COUNT(f) +1
+#define COUNT(f) +1 /* NOLINT(bugprone-macro-parentheses): a term of a sum */
 #define NAME(f) #f "\0"
 static union {
 	struct {
