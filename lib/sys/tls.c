@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -309,6 +310,9 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *c, int *code,
 		goto fail;
 	}
 	S.f.ERR_clear_error();
+	/* certificate dates are checked through the C library's time zone
+	 * code: load /etc/localtime now, not in the first handshake */
+	tzset();
 	*code = 0;
 	return t;
 fail:
