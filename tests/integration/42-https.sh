@@ -102,13 +102,16 @@ while True:
         c.recv(4096)
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         c.close()
-    elif mode == "truncate":
+    elif mode in ("truncate", "closedelim"):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(sys.argv[2], sys.argv[3])
         try:
             t = ctx.wrap_socket(c, server_side=True)
             t.recv(4096)
-            t.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+            if mode == "truncate":
+                t.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+            else:
+                t.sendall(b"HTTP/1.0 200 OK\r\n\r\nread until close\n")
             # a TCP shutdown: SSLSocket.shutdown sends no close_notify
             t.shutdown(socket.SHUT_RDWR)
             t.close()
@@ -118,6 +121,7 @@ EOF
 start_server STALL python3 "$TEST_TMP/peer.py" stall || fail "staller starts"
 start_server RESET python3 "$TEST_TMP/peer.py" reset || fail "resetter starts"
 start_server TRUNC python3 "$TEST_TMP/peer.py" truncate "$P/good.pem" "$P/good.key" || fail "truncator starts"
+start_server CLOSED python3 "$TEST_TMP/peer.py" closedelim "$P/good.pem" "$P/good.key" || fail "close-delimited peer starts"
 
 # hg NAME ARGS...: run http-get bounded; RC, OUT, ERR
 hg() {
@@ -260,6 +264,12 @@ fi
 same "plain http server on an https URL" 35 -k "https://127.0.0.1:$PH/"
 if [ -n "${TRUNC_PORT:-}" ]; then
 	same "close without close_notify, body short" 18 -k "https://127.0.0.1:$TRUNC_PORT/"
+fi
+if [ -n "${CLOSED_PORT:-}" ]; then
+	# no length: the close is the end, close_notify or not (as curl 7.88)
+	same "close-delimited body ended without close_notify" 0 -k "https://127.0.0.1:$CLOSED_PORT/"
+	hg closed -s -k "https://127.0.0.1:$CLOSED_PORT/"
+	expect_eq "close-delimited body over TLS" "read until close" "$(cat "$OUT")"
 fi
 
 # --- libssl absent: exit 2, one line naming the package ---
