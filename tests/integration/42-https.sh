@@ -233,6 +233,20 @@ same "--key not matching --cert" 58 "${CA[@]}" --cert "$P/client.pem" --key "$P/
 # nginx answers a missing certificate with HTTP 400 over TLS
 same "client certificate required, not given (nginx's 400, -f)" 22 -f "${CA[@]}" "https://localhost:$PMTLS/small.txt"
 
+# a TLS-level refusal: TLS 1.3 sends the "certificate required" alert
+# after the handshake, so it arrives as a receive failure (56)
+read -r PV <<<"$(free_ports 1)"
+openssl s_server -accept "127.0.0.1:$PV" -cert "$P/good.pem" -key "$P/good.key" \
+	-Verify 1 -www -quiet </dev/null >/dev/null 2>"$TEST_TMP/sserver.err" &
+_t_pids+=("$!")
+if wait_until 100 python3 -c "import socket; socket.create_connection(('127.0.0.1',$PV),1)"; then
+	same "TLS alert after the handshake (certificate required)" 56 "${CA[@]}" "https://localhost:$PV/"
+	hg alert "${CA[@]}" "https://localhost:$PV/"
+	grep -q "alert certificate required" "$ERR" && ok "alert: the message names it" || fail "alert message" "$(cat "$ERR")"
+else
+	fail "openssl s_server starts" "$(cat "$TEST_TMP/sserver.err")"
+fi
+
 # --- versions ---
 same "TLS 1.3-only server with --tlsv1.2" 0 "${CA[@]}" --tlsv1.2 "https://localhost:$P13/small.txt"
 same "TLS 1.2-only server with --tlsv1.3" 35 "${CA[@]}" --tlsv1.3 "https://localhost:$P12/small.txt"
