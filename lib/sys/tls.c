@@ -110,22 +110,20 @@ static void set_msg(char *dst, size_t n, const char *fmt, ...)
  * version"), clearing the queue. */
 static const char *ossl_reason(char *buf, size_t n, unsigned long *first)
 {
-	unsigned long e = S.f.ERR_get_error(), f = e;
+	unsigned long oldest = S.f.ERR_get_error();
+
 	buf[0] = '\0';
-	while (e) {
-		f = e;
-		e = S.f.ERR_get_error(); /* keep the first: it is the cause */
-		if (!buf[0]) {
-			char tmp[256];
-			const char *r;
-			S.f.ERR_error_string_n(f, tmp, sizeof tmp);
-			/* "error:0A000086:SSL routines::certificate verify failed" */
-			r = strrchr(tmp, ':');
-			snprintf(buf, n, "%.*s", (int)(n - 1), r ? r + 1 : tmp);
-		}
+	if (oldest) {
+		char tmp[256];
+		const char *r;
+		S.f.ERR_error_string_n(oldest, tmp, sizeof tmp);
+		/* "error:0A000086:SSL routines::certificate verify failed" */
+		r = strrchr(tmp, ':');
+		snprintf(buf, n, "%.*s", (int)(n - 1), r ? r + 1 : tmp);
 	}
+	S.f.ERR_clear_error(); /* the rest follow from the first */
 	if (first)
-		*first = f;
+		*first = oldest;
 	return buf[0] ? buf : "unknown error";
 }
 
@@ -402,8 +400,8 @@ void tls_free(struct tls *t)
 static int fail(struct tls *t, int code, const char *what, int r)
 {
 	char why[160];
-	int e = S.f.SSL_get_error(t->ssl, r);
 	int saved = errno;
+	int e = S.f.SSL_get_error(t->ssl, r);
 
 	t->code = code;
 	if (e == SSL_ERROR_SYSCALL) {
