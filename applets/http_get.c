@@ -173,7 +173,8 @@ static const struct applet_help help = {
 	"Fetch an http:// or https:// URL with HTTP/1.1 GET and write the body\n"
 	"to stdout.\n"
 	"Options, output and exit status follow curl; GET and HEAD only.\n"
-	"Exit status: 0 ok (any HTTP status without -f), 2 usage, 3 bad URL,\n"
+	"Exit status: 0 ok (any HTTP status without -f), 1 unsupported scheme,\n"
+	"2 usage, 3 bad URL, "
 	"6 resolve, 7 connect, 8 bad response, 18 short body, 22 -f and\n"
 	"status >= 400, 23 write error, 27 out of memory, 28 timeout,\n"
 	"47 redirects, 52 empty reply, 55 send, 56 receive, 61 transfer\n"
@@ -812,7 +813,7 @@ static int connect_to(struct hg *h, struct transport *t)
 	if (h->o.verbose)
 		fprintf(stderr, "* Connected to %s (%s) port %u\n", h->url.host,
 		        h->remote_ip, (unsigned)h->remote_port);
-	/* https:// would wrap the socket here (branch tls); plain for http */
+	/* plain for now; https:// wraps it after this (tls_start in fetch) */
 	transport_plain(t, s.fd);
 	return 0;
 }
@@ -865,8 +866,10 @@ static int on_header_field(struct hg *h, const struct http_event *ev)
 		put_escaped(stderr, ev->value, ev->value_len);
 		fputc('\n', stderr);
 	}
-	if (!trailer) {
+	if (!trailer)
 		h->nheaders++;
+	{
+		/* trailers follow the body in -i/-D output, as curl writes them */
 		if (h->dump || h->o.include || h->o.head) {
 			char line[HTTP_LINE_MAX + 8];
 			int n = snprintf(line, sizeof line, "%.*s: %.*s\r\n", (int)ev->len,
@@ -1042,6 +1045,13 @@ static int splice_body(struct hg *h, struct transport *t)
 		while (n > 0) {
 			ssize_t w = splice(h->pipefd[0], NULL, h->out_fd, NULL,
 			                   (size_t)n, SPLICE_F_MOVE);
+			if (w < 0 && errno == EINVAL) {
+				/* an output splice refuses: copy through user space */
+				w = read(h->pipefd[0], h->rbuf,
+				         (size_t)n < RECV_BUF ? (size_t)n : RECV_BUF);
+				if (w > 0 && write_all(h->out_fd, h->rbuf, (size_t)w) < 0)
+					w = -1;
+			}
 			if (w < 0 && errno == EINTR && !sig_int)
 				continue;
 			if (w < 0 && errno == EAGAIN) {
@@ -1216,19 +1226,17 @@ static int fetch(struct hg *h)
 
 static int transient(const struct hg *h, int rc)
 {
-	if (rc == EX_OK || rc == EX_SIGNAL || rc == EX_USAGE)
+	if (rc == EX_SIGNAL || rc == EX_USAGE)
 		return 0;
-	if (h->o.retry_all)
-		return 1;
-	if (rc == EX_TIMEOUT)
-		return 1;
-	if (rc == EX_CONNECT && h->o.retry_connrefused)
-		return 1;
+	/* curl: these statuses are transient with or without -f */
 	switch (h->status) {
 	case 408: case 429: case 500: case 502: case 503: case 504:
 		return 1;
 	}
-	return 0;
+	if (rc == EX_OK)
+		return 0;
+	return h->o.retry_all || rc == EX_TIMEOUT ||
+	       (rc == EX_CONNECT && h->o.retry_connrefused);
 }
 
 /* Sleep until the monotonic time `until`, or a signal.  0 or -1. */
@@ -1264,10 +1272,13 @@ static int run(struct hg *h)
 		if (h->o.retry_max_time_ns > 0 &&
 		    clock_mono_ns() + delay - h->t0 > h->o.retry_max_time_ns)
 			return rc;
-		if (!h->o.silent)
+		if (!h->o.silent) {
+			char st[32];
+			snprintf(st, sizeof st, "HTTP error %d", h->status);
 			err_msg("transient problem: %s; will retry in %lld seconds, "
-			        "%u retries left", h->errbuf[0] ? h->errbuf : "HTTP error",
+			        "%u retries left", h->errbuf[0] ? h->errbuf : st,
 			        (long long)((delay + NS_PER_SEC - 1) / NS_PER_SEC), left);
+		}
 		if (nap_until(clock_mono_ns() + delay) < 0)
 			return fail_with(h, EX_SIGNAL, "interrupted");
 		left--;
@@ -1692,11 +1703,15 @@ int http_get_main(int argc, char **argv)
 		}
 	}
 	/* Splice a Content-Length body into a plain file or pipe when nothing
-	 * else needs to see it in user space. */
+	 * else needs to see it in user space.  SOCKBOX_NO_SPLICE=1 turns it
+	 * off (scripts/bench/http.sh measures both paths). */
 	if (h->out_fd >= 0 && !h->o.include && !h->o.head && !h->o.verbose &&
-	    !isatty(h->out_fd) && pipe2(h->pipefd, O_CLOEXEC) == 0) {
+	    !isatty(h->out_fd) && !getenv("SOCKBOX_NO_SPLICE") &&
+	    pipe2(h->pipefd, O_CLOEXEC) == 0) {
 		struct stat st;
-		h->splice_ok = fstat(h->out_fd, &st) == 0 &&
+		int fl = fcntl(h->out_fd, F_GETFL);
+		h->splice_ok = fstat(h->out_fd, &st) == 0 && fl >= 0 &&
+		               !(fl & O_APPEND) &&   /* splice(2) refuses O_APPEND */
 		               (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ||
 		                S_ISCHR(st.st_mode));
 		fcntl(h->pipefd[1], F_SETPIPE_SZ, 1 << 20);

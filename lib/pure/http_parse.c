@@ -28,7 +28,7 @@ const char *http_strerror(enum http_err err)
 	case HTTP_E_UNEXPECTED_101: return "unexpected 101 Switching Protocols";
 	case HTTP_E_TOO_MANY_INTERIM: return "too many 1xx responses";
 	case HTTP_E_HEADER: return "malformed header line";
-	case HTTP_E_OBS_FOLD: return "folded header line";
+	case HTTP_E_OBS_FOLD: return "whitespace before the first field line";
 	case HTTP_E_CRLF: return "line not terminated by CRLF";
 	case HTTP_E_LINE_TOO_LONG: return "header line too long";
 	case HTTP_E_SECTION_TOO_LONG: return "header section too large";
@@ -116,9 +116,13 @@ static size_t fail(struct http_parser *p, enum http_err err,
 }
 
 /* Append input up to and including the next LF to p->line.  Returns 1 when
- * a whole line is there (CRLF stripped, p->line_len its length), 0 when
- * more input is needed (all consumed), or -err.  *used gets the bytes
- * taken.  `limit` bounds the line including its CRLF. */
+ * a whole line is there (its CRLF or bare LF stripped, p->line_len its
+ * length), 0 when more input is needed (all consumed), or -err.  *used
+ * gets the bytes taken.  `limit` bounds the line including its CRLF.
+ * A bare LF ends a line (RFC 9112 §2.2 lets a recipient accept it, and
+ * every mainstream client does); a bare CR stays in the line, where the
+ * status-line, field and chunk-size checks reject it as a control
+ * character (§2.2: reject, or replace with SP). */
 static int take_line(struct http_parser *p, const char *buf, size_t len,
                      size_t limit, size_t *used)
 {
@@ -132,9 +136,7 @@ static int take_line(struct http_parser *p, const char *buf, size_t len,
 	p->line_len += n;
 	if (!lf)
 		return 0;
-	if (p->line_len < 2 || p->line[p->line_len - 2] != '\r')
-		return -(int)HTTP_E_CRLF;
-	p->line_len -= 2;
+	p->line_len -= p->line_len >= 2 && p->line[p->line_len - 2] == '\r' ? 2 : 1;
 	p->line[p->line_len] = '\0';
 	return 1;
 }
@@ -460,6 +462,30 @@ static int step_line(struct http_parser *p, const char *buf, size_t len,
 	int rc;
 
 	p->seen_any = 1;
+	if (p->fold_pending) {
+		/* The previous field line is complete unless this one starts
+		 * with SP/HTAB: obs-fold, which a user agent MUST replace with
+		 * SP (RFC 9112 §5.2). */
+		p->fold_pending = 0;
+		if (!is_ows(buf[*off])) {
+			p->cur_len = p->line_len;
+			p->line_len = 0;
+			return field_line(p, ev);
+		}
+		if (p->line_len + 1 >= HTTP_LINE_MAX)
+			return step_fail(p, trailer ? HTTP_E_TRAILER : HTTP_E_LINE_TOO_LONG, ev);
+		p->line[p->line_len++] = ' ';
+		p->fold_skip = 1;
+	}
+	if (p->fold_skip) {
+		while (*off < len && is_ows(buf[*off])) {
+			(*off)++;
+			p->section++;
+		}
+		if (*off == len)
+			return 1;
+		p->fold_skip = 0;
+	}
 	rc = take_line(p, buf + *off, len - *off, HTTP_LINE_MAX, &used);
 	*off += used;
 	if (rc < 0)
@@ -469,6 +495,17 @@ static int step_line(struct http_parser *p, const char *buf, size_t len,
 		return step_fail(p, trailer ? HTTP_E_TRAILER : HTTP_E_SECTION_TOO_LONG, ev);
 	if (rc == 0)
 		return 1;
+	if (p->state != S_STATUS && p->line_len > 0 && !is_ows(p->line[0])) {
+		/* a field line: check it now, emit it once the next byte shows
+		 * it is not folded */
+		struct http_event tmp;
+		p->cur_len = p->line_len;
+		e = parse_field(p, &tmp);
+		if (e)
+			return step_fail(p, trailer ? HTTP_E_TRAILER : e, ev);
+		p->fold_pending = 1;
+		return 0;
+	}
 	/* the line stays in p->line for the event */
 	p->cur_len = p->line_len;
 	p->line_len = 0;
@@ -515,16 +552,21 @@ static int step_chunk_size(struct http_parser *p, const char *buf, size_t len,
 	return 0;
 }
 
-/* The CRLF that must follow each chunk's data. */
+/* The CRLF (or bare LF) that must follow each chunk's data. */
 static int step_chunk_crlf(struct http_parser *p, const char *buf,
                            size_t *off, struct http_event *ev)
 {
-	char want = p->state == S_CHUNK_CR ? '\r' : '\n';
+	char c = buf[*off];
 
-	if (buf[*off] != want)
+	if (c == '\n') {
+		(*off)++;
+		p->state = S_CHUNK_SIZE;
+		return 0;
+	}
+	if (c != '\r' || p->state != S_CHUNK_CR)
 		return step_fail(p, HTTP_E_CHUNK_CRLF, ev);
 	(*off)++;
-	p->state = p->state == S_CHUNK_CR ? S_CHUNK_LF : S_CHUNK_SIZE;
+	p->state = S_CHUNK_LF;
 	return 0;
 }
 

@@ -38,8 +38,11 @@
  * ignored but the size line bounded (HTTP_CHUNK_LINE_MAX), the CRLF after
  * each chunk's data verified, trailers parsed into TRAILER events
  * (bounded like headers), bytes after the final CRLF ignored.
- * Lines end in CRLF strictly (a bare LF or CR is an error); obs-fold
- * continuation lines are refused; field names must be tokens with no
+ * Lines end in CRLF or a bare LF (RFC 9112 §2.2; a bare CR is an error),
+ * also after chunk data.  An obs-fold (a field line continued on a line
+ * starting with SP/HTAB) is replaced by one SP, as RFC 9112 §5.2 requires
+ * of a user agent; a whitespace line before the first field is refused;
+ * field names must be tokens with no
  * space before ':'; values may not contain control characters but HTAB.
  * No I/O, no allocation, no globals; the parser struct holds one line. */
 #ifndef SB_HTTP_PARSE_H
@@ -76,8 +79,8 @@ enum http_err {
 	HTTP_E_UNEXPECTED_101,  /* 101 Switching Protocols without Upgrade */
 	HTTP_E_TOO_MANY_INTERIM,
 	HTTP_E_HEADER,          /* malformed field line */
-	HTTP_E_OBS_FOLD,        /* continuation line */
-	HTTP_E_CRLF,            /* line not ended by CRLF */
+	HTTP_E_OBS_FOLD,        /* whitespace line before the first field */
+	HTTP_E_CRLF,            /* (no longer produced: a bare LF is accepted) */
 	HTTP_E_LINE_TOO_LONG,
 	HTTP_E_SECTION_TOO_LONG,
 	HTTP_E_TOO_MANY_FIELDS,
@@ -135,6 +138,8 @@ struct http_parser {
 	uint64_t cl_value;
 	int te_seen, te_bad, te_other, te_chunked, te_last_chunked;
 	int conn_close;
+	int fold_pending;           /* a field line waits for the next byte */
+	int fold_skip;              /* skipping an obs-fold's leading blanks */
 	char line[HTTP_LINE_MAX];
 };
 

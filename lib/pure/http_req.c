@@ -152,9 +152,7 @@ int http_req_build(const struct http_req *r, char *buf, size_t size,
 		}
 		if (*v == '\0')
 			continue;             /* "Name:": removal only */
-		put(&o, h, n);
-		puts_(&o, ": ");
-		puts_(&o, v);
+		puts_(&o, h);                 /* as written, like curl */
 		puts_(&o, "\r\n");
 	}
 	puts_(&o, "\r\n");

@@ -9,7 +9,7 @@
  *   -H lines, in order
  *
  * -H follows curl: "Name: value" replaces a default field of that name
- * (case-insensitive) and is sent at the end; "Name:" (nothing after the
+ * (case-insensitive) and is sent at the end as written; "Name:" (nothing after the
  * colon but blanks) removes the default and sends nothing; "Name;" sends
  * "Name:" with an empty value.  http_req_check_header() validates one -H
  * argument (a token name, no CR/LF/NUL) before any request is built.

@@ -43,8 +43,8 @@ static void test_header_forms(void **state)
 		"Connection: close\r\n"
 		"X-Empty:\r\n"
 		"user-agent: mine\r\n"
-		"X-A: spaced \r\n"
-		"Host: h2\r\n"
+		"X-A:  spaced \r\n"
+		"Host:h2\r\n"
 		"\r\n");
 }
 
