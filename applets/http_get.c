@@ -1197,8 +1197,8 @@ static int fetch(struct hg *h)
 		h->body_bytes = 0;
 		h->trailers.len = 0;
 		rc = connect_to(h, &t);
-		if (rc)
-			return rc;
+		if (rc != 0 || t.ops == NULL)   /* connected means ops are set */
+			return rc != 0 ? rc : EX_CONNECT;
 		if (h->url.https)
 			rc = tls_start(h, &t);
 		if (!rc)

@@ -105,6 +105,7 @@ static int open_tmp(struct outfile *o)
 int outfile_open(struct outfile *o, const char *path)
 {
 	struct stat st;
+	int e;
 
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
@@ -129,12 +130,18 @@ int outfile_open(struct outfile *o, const char *path)
 	if (stat(o->target, &o->old) == 0) {
 		o->had_old = 1;
 		if (faccessat(AT_FDCWD, o->target, W_OK, AT_EACCESS) < 0)
-			return -1;
+			goto fail;
 	} else if (errno != ENOENT) {
-		return -1;
+		goto fail;
 	}
 	o->op = "create a temporary file for";
-	return open_tmp(o);
+	if (open_tmp(o) == 0)
+		return 0;
+fail:
+	e = errno;
+	outfile_abort(o);
+	errno = e;
+	return -1;
 }
 
 /* Give the temporary the old file's mode, owner and group. */

@@ -110,6 +110,17 @@ for who in root user; do
 	done
 done
 
+# the spliced data path into an appending stdout, a pipe and a file
+python3 -c 'import sys; p=bytes(range(256)); sys.stdout.buffer.write((p*4097)[:1<<20])' >"$TEST_TMP/big.ref"
+echo head >"$TEST_TMP/app"
+timeout 10 "$HG" -s "$U/big" >>"$TEST_TMP/app"; rc=$?
+{ echo head; cat "$TEST_TMP/big.ref"; } >"$TEST_TMP/app.ref"
+[ "$rc" = 0 ] && cmp -s "$TEST_TMP/app" "$TEST_TMP/app.ref" && ok "stdout opened with >> (O_APPEND): appended byte-exact" ||
+	fail "stdout O_APPEND" "rc $rc"
+timeout 10 "$HG" -s "$U/big" | cmp -s - "$TEST_TMP/big.ref" && ok "a pipe on stdout gets the body byte-exact" || fail "pipe stdout"
+timeout 10 "$HG" -s -o "$TEST_TMP/big.out" "$U/big" && cmp -s "$TEST_TMP/big.out" "$TEST_TMP/big.ref" &&
+	ok "-o FILE gets the body byte-exact" || fail "-o FILE big"
+
 # -O: curl's --remote-name, in the current directory
 mkdir -m 777 "$TEST_TMP/rn"
 (cd "$TEST_TMP/rn" && timeout 10 "$HG" -s -O "$U/cl?x=1"); rc=$?

@@ -53,7 +53,7 @@ args_for() {
 	udp-echo) echo "-l -b 127.0.0.1 0" ;;
 	uds-echo) echo "-l @sockbox-priv-$$" ;;
 	tcp-watch) echo "--json -i 1" ;;
-	http-get) echo "-T 20 http://127.0.0.1:$SILENT_PORT/" ;;
+	http-get) echo "-m 20 http://127.0.0.1:$SILENT_PORT/" ;;
 	ping|ping6) echo "-i 0.2 127.0.0.1" ;;
 	*) echo "" ;;
 	esac

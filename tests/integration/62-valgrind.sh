@@ -46,7 +46,7 @@ if has http-get; then
 	vg "http-get redirects" 0 http-get -sS -L "$base/redirect-307"
 	vg "http-get --json" 0 http-get --json "$base/cl"
 	vg "http-get truncated (18)" 18 http-get -sS "$base/truncated-chunked"
-	vg "http-get malformed (8)" 8 http-get -sS "$base/bad-chunk-size"
+	vg "http-get malformed (56)" 56 http-get -sS "$base/bad-chunk-size"
 	vg "http-get -O to a file" 0 http-get -sS -o "$TEST_TMP/o" "$base/big"
 	vg "http-get refused (7)" 7 http-get -sS http://127.0.0.1:1/
 fi
