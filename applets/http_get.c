@@ -1694,13 +1694,18 @@ int http_get_main(int argc, char **argv)
 	rc = open_output(h);
 	if (rc)
 		goto out;
-	/* set-up, before the first network read: libssl and the CA files */
-	if (h->url.https || h->o.tls_opts || h->o.follow) {
+	/* set-up, before the first network read: libssl and the CA files.
+	 * -L over http may never need them: libssl is mapped and the trust
+	 * store read now, but parsed only if a redirect leads to https. */
+	if (h->url.https || h->o.tls_opts) {
 		tls_setup(h);
 		if (!h->tls_ctx && h->url.https) {
 			rc = fail_with(h, h->tls_ctx_code, "%s", h->tls_ctx_err);
 			goto out;
 		}
+	} else if (h->o.follow &&
+	           tls_prepare(h->tls_ctx_err, sizeof h->tls_ctx_err) < 0) {
+		h->tls_ctx_code = EX_USAGE; /* 2: reported if https is reached */
 	}
 	/* Splice a Content-Length body into a plain file or pipe when nothing
 	 * else needs to see it in user space.  SOCKBOX_NO_SPLICE=1 turns it

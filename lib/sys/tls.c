@@ -7,6 +7,9 @@
  * constants, since calling the macro would need the linked symbol. */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -40,7 +43,7 @@
 	X(SSL_write_ex) X(SSL_shutdown) X(SSL_get_error) \
 	X(SSL_get_verify_result) X(SSL_get_version) X(SSL_get_current_cipher) \
 	X(SSL_CIPHER_get_name) X(SSL_get1_peer_certificate) \
-	X(SSL_get0_alpn_selected) X(SSL_get0_peername)
+	X(SSL_get0_alpn_selected) X(SSL_get0_peername) X(SSL_CTX_get_cert_store)
 
 #define CRYPTO_FUNCS(X) \
 	X(ERR_get_error) X(ERR_error_string_n) X(ERR_clear_error) \
@@ -56,6 +59,7 @@
 	X(X509_getm_notBefore) X(X509_getm_notAfter) X(X509_set_pubkey) \
 	X(X509_NAME_add_entry_by_txt) X(X509_set_issuer_name) X(X509_sign) \
 	X(EVP_sha256) X(X509V3_EXT_conf_nid) X(X509V3_set_ctx) X(X509_add_ext) \
+	X(BIO_new_mem_buf) X(PEM_read_bio_X509) X(X509_STORE_add_cert) \
 	X(X509_EXTENSION_free) X(PEM_write_bio_X509)
 
 /* One slot per function: filled by name in a loop (a union, so the slots
@@ -225,20 +229,103 @@ static int load_ca_dir(SSL_CTX *ctx, const char *dir)
 	return n;
 }
 
-/* The system trust store: the bundle file (SSL_CERT_FILE, else OpenSSL's
- * default, Debian's ca-certificates.crt), or only when there is none the
- * hashed directory (SSL_CERT_DIR, else /usr/lib/ssl/certs) it is made
- * from: loading both would read every certificate twice. */
-static int load_default_cas(SSL_CTX *ctx)
+/* The system trust store's PEM text, read by tls_prepare() (or the first
+ * tls_ctx_new()): reading it is cheap, parsing its ~150 certificates costs
+ * tens of milliseconds, so a run that may never need TLS (-L over http)
+ * reads it at set-up and parses it only if a redirect leads to https. */
+static struct {
+	char *pem;
+	size_t len;
+	int read;
+} store;
+
+#define STORE_FILE_MAX ((size_t)16 << 20)
+
+static int store_append(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *p;
+	size_t got = 0;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size > STORE_FILE_MAX ||
+	    !(p = realloc(store.pem, store.len + (size_t)st.st_size + 1))) {
+		close(fd);
+		return -1;
+	}
+	store.pem = p;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, p + store.len + got, (size_t)st.st_size - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	store.len += got;
+	p[store.len++] = '\n';
+	return 0;
+}
+
+/* The bundle file (SSL_CERT_FILE, else OpenSSL's default: Debian's
+ * ca-certificates.crt), or only when there is none every certificate of
+ * the hashed directory (SSL_CERT_DIR, else /usr/lib/ssl/certs) it is
+ * made from. */
+static void store_read(void)
 {
 	const char *f = secure_getenv(S.f.X509_get_default_cert_file_env());
 	const char *d = secure_getenv(S.f.X509_get_default_cert_dir_env());
-	int ok = S.f.SSL_CTX_load_verify_file(ctx, f ? f : S.f.X509_get_default_cert_file());
+	char path[4096];
+	struct dirent *e;
+	DIR *dir;
 
+	if (store.read)
+		return;
+	store.read = 1;
+	if (store_append(f ? f : S.f.X509_get_default_cert_file()) == 0)
+		return;
+	dir = opendir(d ? d : S.f.X509_get_default_cert_dir());
+	if (!dir)
+		return;
+	while ((e = readdir(dir)))
+		if (is_hash_name(e->d_name) &&
+		    snprintf(path, sizeof path, "%s/%s", d ? d : S.f.X509_get_default_cert_dir(),
+		             e->d_name) < (int)sizeof path)
+			store_append(path);
+	closedir(dir);
+}
+
+/* Parse the store's text into the context: certificates added. */
+static int load_default_cas(SSL_CTX *ctx)
+{
+	X509_STORE *xs = S.f.SSL_CTX_get_cert_store(ctx);
+	BIO *b;
+	X509 *x;
+	int n = 0;
+
+	store_read();
+	if (!store.len || store.len > INT_MAX ||
+	    !(b = S.f.BIO_new_mem_buf(store.pem, (int)store.len)))
+		return 0;
+	while ((x = S.f.PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+		if (S.f.X509_STORE_add_cert(xs, x))
+			n++;
+		S.f.X509_free(x);
+	}
+	S.f.BIO_free(b);
 	S.f.ERR_clear_error();
-	if (!ok)
-		ok = load_ca_dir(ctx, d ? d : S.f.X509_get_default_cert_dir()) > 0;
-	return ok;
+	return n;
+}
+
+int tls_prepare(char *err, size_t errlen)
+{
+	if (tls_load(err, errlen) < 0)
+		return -1;
+	store_read();
+	tzset();
+	return 0;
 }
 
 struct tls_ctx *tls_ctx_new(const struct tls_conf *c, int *code,

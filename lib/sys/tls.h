@@ -56,6 +56,11 @@ struct tls;
  * naming the Debian package in err. */
 int tls_load(char *err, size_t errlen);
 
+/* tls_load(), and read (not parse) the system trust store: for a run that
+ * may need TLS later (a redirect to https), so that no file is opened
+ * after set-up while TLS costs nothing until then. */
+int tls_prepare(char *err, size_t errlen);
+
 /* A client context (loads CA files and the client certificate now).
  * NULL on failure with *code (77, 58, 2) and a message in err. */
 struct tls_ctx *tls_ctx_new(const struct tls_conf *c, int *code,

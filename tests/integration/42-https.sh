@@ -298,8 +298,16 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
 		fail "libssl absent" "exit $rc: $(cat "$TEST_TMP/nolib.err")"
 	fi
 	unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec timeout 10 "$@"' sh "$lib" \
-		"$HG" -s "http://127.0.0.1:$PH/small.txt" >"$TEST_TMP/nolib.out" 2>&1
-	expect_eq "libssl absent: http:// still works (exit $?)" "small" "$(cat "$TEST_TMP/nolib.out")"
+		"$HG" -s -L "http://127.0.0.1:$PH/small.txt" >"$TEST_TMP/nolib.out" 2>&1
+	expect_eq "libssl absent: http:// with -L still works (exit $?)" "small" "$(cat "$TEST_TMP/nolib.out")"
+	unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec timeout 10 "$@"' sh "$lib" \
+		"$HG" -sS -L "http://127.0.0.1:$PH/to-https" >/dev/null 2>"$TEST_TMP/nolib2.err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q "libssl3" "$TEST_TMP/nolib2.err"; then
+		ok "libssl absent: a redirect to https exits 2 naming libssl3"
+	else
+		fail "libssl absent, redirect to https" "exit $rc: $(cat "$TEST_TMP/nolib2.err")"
+	fi
 else
 	ok "libssl absent # SKIP needs root for a private mount namespace"
 fi
