@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -352,6 +353,33 @@ static void test_capath(void **state)
 	capath_case("0a1b2c3d.r0", TLS_EX_VERIFY);
 }
 
+/* tls_prepare() reads the system store (here SSL_CERT_FILE) at once; the
+ * context made later parses it from memory: the file may be gone by then.
+ * In a child, and first in the list: the store is read once per process. */
+static void test_prepare_store(void **state)
+{
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct pair p;
+		struct tls_conf c = { 0 };
+		pair_server(&p, "localhost", 1, 0, 0);
+		setenv("SSL_CERT_FILE", p.cafile, 1);
+		if (tls_prepare(errbuf, sizeof errbuf) < 0)
+			_exit(10);
+		unlink(p.cafile);
+		if (pair_client(&p, &c, "localhost") != 0)
+			_exit(11);
+		_exit(pair_handshake(&p) == 0 ? 0 : 12);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* The peer goes away mid-handshake: 35, with the reason. */
 static void test_peer_gone(void **state)
 {
@@ -389,6 +417,8 @@ static void test_not_tls(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* first: before any test reads the system store into this process */
+		cmocka_unit_test(test_prepare_store),
 		cmocka_unit_test(test_handshake_and_info),
 		cmocka_unit_test(test_transfer_close_notify),
 		cmocka_unit_test(test_transfer_bare_close),
