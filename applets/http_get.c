@@ -476,14 +476,15 @@ static int finish_output(struct hg *h, int rc)
 		return rc;
 	h->out_open = 0;
 	h->out_fd = -1;
-	if (rc != EX_OK) {
+	/* --fail-with-body asked for the (complete) error body in the file */
+	if (rc != EX_OK && !(rc == EX_HTTP && h->o.fail_body)) {
 		outfile_abort(&h->of);
 		return rc;
 	}
 	if (outfile_commit(&h->of) < 0)
 		return fail_with(h, EX_WRITE, "cannot %s %s: %s", h->of.op,
 		                 h->o.out_path, strerror(errno));
-	return rc;
+	return rc;   /* EX_HTTP stays: the body is there, the status still fails */
 }
 
 /* ---- request ---- */

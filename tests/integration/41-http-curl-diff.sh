@@ -40,10 +40,12 @@ for r in $routes; do
 	for v in "" "-f -L"; do
 		key="$r|$v"
 		rm -f "$TEST_TMP/c.out" "$TEST_TMP/h.out"
+		# both at once (the slow routes cost their -m once, not twice)
 		# shellcheck disable=SC2086
-		timeout 10 curl -s -m 1.5 $v -o "$TEST_TMP/c.out" "$U$r"; c=$?
+		timeout 10 curl -s -m 2.5 $v -o "$TEST_TMP/c.out" "$U$r" & cpid=$!
 		# shellcheck disable=SC2086
-		timeout 10 "$HG" -s -m 1.5 $v -o "$TEST_TMP/h.out" "$U$r"; h=$?
+		timeout 10 "$HG" -s -m 2.5 $v -o "$TEST_TMP/h.out" "$U$r"; h=$?
+		wait "$cpid"; c=$?
 		if [ -n "${DELIBERATE[$key]:-}" ]; then
 			want=${DELIBERATE[$key]%% vs curl *}
 			wantc=${DELIBERATE[$key]#* vs curl }; wantc=${wantc%%:*}
@@ -100,6 +102,10 @@ same_stdout "-w @file" -s -o /dev/null -w "@$TEST_TMP/wfmt" "$U/cl"
 same_stdout "--max-filesize" -s --max-filesize 1000 "$U/big"
 same_stdout "-r (server ignores Range)" -s -r 0-4 "$U/cl"
 same_stdout "--fail-with-body" -s --fail-with-body "$U/404"
+timeout 10 curl -s --fail-with-body -o "$TEST_TMP/cfb" "$U/500"; c=$?
+timeout 10 "$HG" -s --fail-with-body -o "$TEST_TMP/hfb" "$U/500"; h=$?
+[ "$c" = "$h" ] && cmp -s "$TEST_TMP/cfb" "$TEST_TMP/hfb" && ok "--fail-with-body -o FILE: the error body in the file, exit $h" ||
+	fail "--fail-with-body -o" "curl $c, http-get $h"
 timeout 10 curl -s -o /dev/null -w '%{json}' "$U/cl" >"$TEST_TMP/cj"
 timeout 10 "$HG" -s -o /dev/null -w '%{json}' "$U/cl" >"$TEST_TMP/hj"
 python3 - "$TEST_TMP/cj" "$TEST_TMP/hj" <<'EOF' && ok "-w %{json}: curl's keys and values" || fail "-w %{json}" "$(cat "$TEST_TMP/cj" "$TEST_TMP/hj")"

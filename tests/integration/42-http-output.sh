@@ -97,6 +97,9 @@ for who in root user; do
 	expect_eq "$who: short body: exit 18, old file kept, no temporary" "18 old f " "$RC $(cat "$F/f") $(listing "$F")"
 	run $who -o "$F/f" "$U/404" -f
 	expect_eq "$who: -f and 404: exit 22, old file kept" "22 old f " "$RC $(cat "$F/f") $(listing "$F")"
+	run $who -o "$F/g" "$U/404" --fail-with-body
+	expect_eq "$who: --fail-with-body and 404: exit 22, the body in the file (as curl)" "22 not found f g " "$RC $(cat "$F/g") $(listing "$F")"
+	rm -f "$F/g"
 	for sig in INT TERM KILL; do
 		if [ "$who" = root ]; then "$HG" -s -o "$F/f" "$U/silent?$who$sig" 2>/dev/null &
 		else $(as_user "$TU") "$HG" -s -o "$F/f" "$U/silent?$who$sig" 2>/dev/null & fi
