@@ -11,7 +11,10 @@
  * body is complete.  Set-up (lib/sys/resolve + lib/sys/eyeballs) runs in
  * one epoll loop bounded by --connect-timeout and --max-time; the
  * connection is then read and written through a struct transport, where
- * TLS plugs in.  Output files go through lib/sys/outfile.
+ * TLS plugs in: for https://, lib/sys/tls (OpenSSL, loaded with dlopen
+ * only when an https URL, a TLS option or -L is given) handshakes over the
+ * connected socket and becomes the transport.  Output files go through
+ * lib/sys/outfile.
  *
  * Data path: read() into one buffer, the parser returns body slices that
  * point into that buffer, and they are written with one writev() per
@@ -48,6 +51,7 @@
 #include "progress.h"
 #include "resolve.h"
 #include "sig.h"
+#include "tls.h"
 #include "transport.h"
 #include "url.h"
 #include "writeout.h"
@@ -75,6 +79,8 @@ enum {
 	EX_CODING = 61,
 	EX_FILESIZE = 63,
 	EX_SIGNAL = 130,
+	/* TLS: 35 handshake, 58 client certificate, 60 verification, 77 CA
+	 * file are tls.h's TLS_EX_*; 2 when libssl is missing */
 };
 
 enum {
@@ -93,6 +99,11 @@ enum {
 	OPT_REFUSE_COOKIE,
 	OPT_REFUSE_PROXY,
 	OPT_REFUSE_OTHER,
+	OPT_CACERT,
+	OPT_CAPATH,
+	OPT_KEY,
+	OPT_TLSV12,
+	OPT_TLSV13,
 };
 
 static const struct opt opts[] = {
@@ -125,6 +136,13 @@ static const struct opt opts[] = {
 	{ '6', "ipv6", NULL, "resolve names to IPv6 addresses only" },
 	{ OPT_MAX_FILESIZE, "max-filesize", "BYTES", "fail (exit 63) when the body is larger" },
 	{ OPT_JSON, "json", NULL, "JSON Lines on stdout (sockbox-json(7)) instead of the body" },
+	{ OPT_CACERT, "cacert", "FILE", "https: trust the CA certificates in FILE (PEM)" },
+	{ OPT_CAPATH, "capath", "DIR", "https: trust the CA certificates in DIR (hashed)" },
+	{ 'k', "insecure", NULL, "https: do not verify the certificate or host name" },
+	{ 'E', "cert", "FILE", "https: client certificate (PEM; may hold the key)" },
+	{ OPT_KEY, "key", "FILE", "https: private key of --cert (PEM)" },
+	{ OPT_TLSV12, "tlsv1.2", NULL, "https: TLS 1.2 or later (the default)" },
+	{ OPT_TLSV13, "tlsv1.3", NULL, "https: TLS 1.3 or later" },
 	{ 'V', "version", NULL, "print the version and exit" },
 	{ 'q', "disable", NULL, NULL },   /* curl: ignore .curlrc; there is none */
 	{ 'd', "data", "DATA", NULL },
@@ -153,14 +171,16 @@ static const struct opt opts[] = {
 
 static const struct applet_help help = {
 	"http-get [OPTIONS] URL",
-	"Fetch an http:// URL with HTTP/1.1 GET and write the body to stdout.\n"
+	"Fetch an http:// or https:// URL with HTTP/1.1 GET and write the body\n"
+	"to stdout.\n"
 	"Options, output and exit status follow curl; GET and HEAD only.\n"
 	"Exit status: 0 ok (any HTTP status without -f), 1 unsupported scheme,\n"
 	"2 usage, 3 bad URL, "
 	"6 resolve, 7 connect, 8 bad response, 18 short body, 22 -f and\n"
 	"status >= 400, 23 write error, 27 out of memory, 28 timeout,\n"
 	"47 redirects, 52 empty reply, 55 send, 56 receive, 61 transfer\n"
-	"coding, 63 too large.",
+	"coding, 63 too large; TLS: 35 handshake, 58 client certificate,\n"
+	"60 certificate not trusted or wrong name, 77 CA file, 2 no libssl3.",
 	opts
 };
 
@@ -190,6 +210,8 @@ struct hg_opts {
 	int64_t retry_max_time_ns;   /* <0: none */
 	int retry_connrefused, retry_all;
 	char *writeout;              /* -w text (read from @FILE) */
+	struct tls_conf tls;
+	int tls_opts;                /* a TLS option was given */
 };
 
 /* A growable list of "name\0value\0" pairs for --json. */
@@ -230,6 +252,14 @@ struct hg {
 	int niov;
 	int splice_ok;           /* the body may bypass user space */
 	int pipefd[2];
+	/* https: the client context is made at set-up (libssl, CA files) */
+	struct tls_ctx *tls_ctx; /* NULL: not made, or failed (tls_ctx_code) */
+	int tls_ctx_code;
+	char tls_ctx_err[TLS_ERRMSG_MAX];
+	struct tls *tls;         /* the connection's, while its transport is open */
+	int64_t t_appconnect;
+	long ssl_verify_result;
+	int handshaken;          /* a TLS handshake completed (--json) */
 };
 
 static int fail_with(struct hg *h, int code, const char *fmt, ...)
@@ -536,6 +566,103 @@ static void verbose_lines(const char *prefix, const char *s, size_t n)
 	}
 }
 
+/* ---- https: TLS over the connected socket ---- */
+
+/* A TLS failure's exit code and line. */
+static int tls_failed(struct hg *h)
+{
+	h->ssl_verify_result = tls_verify_result(h->tls);
+	return fail_with(h, tls_code(h->tls), "%s", tls_errmsg(h->tls));
+}
+
+/* The TLS client context, made at set-up so that libssl and the CA files
+ * are loaded before the first network read.  A failure is kept and
+ * reported when an https URL is fetched (-L over http only never needs
+ * libssl). */
+static void tls_setup(struct hg *h)
+{
+	int code = 0;
+
+	h->tls_ctx = tls_ctx_new(&h->o.tls, &code, h->tls_ctx_err,
+	                         sizeof h->tls_ctx_err);
+	h->tls_ctx_code = h->tls_ctx ? 0 : code;
+}
+
+/* curl's -v lines about the session and the server's certificate. */
+static void tls_verbose(const struct hg *h)
+{
+	struct tls_info in;
+
+	tls_get_info(h->tls, &in);
+	fprintf(stderr, "* SSL connection using %s / %s\n", in.version, in.cipher);
+	if (in.alpn[0])
+		fprintf(stderr, "* ALPN: server accepted %s\n", in.alpn);
+	else
+		fputs("* ALPN: server did not agree on a protocol. Uses default.\n", stderr);
+	fprintf(stderr, "* Server certificate:\n*  subject: %s\n*  start date: %s\n"
+	        "*  expire date: %s\n", in.subject, in.not_before, in.not_after);
+	if (in.host_is_ip && !h->o.tls.insecure)
+		fprintf(stderr, "*  subjectAltName: host \"%s\" matched cert's IP address!\n",
+		        h->url.host);
+	else if (in.matched[0])
+		fprintf(stderr, "*  subjectAltName: host \"%s\" matched cert's \"%s\"\n",
+		        h->url.host, in.matched);
+	fprintf(stderr, "*  issuer: %s\n", in.issuer);
+	if (in.verify_result == 0 && !h->o.tls.insecure)
+		fputs("*  SSL certificate verify ok.\n", stderr);
+	else
+		fprintf(stderr, "*  SSL certificate verify result: %s (%ld), continuing anyway.\n",
+		        in.verify_msg, in.verify_result);
+}
+
+/* Handshake over t's socket, bounded like the connect (-T, --max-time),
+ * then t reads and writes through TLS. */
+static int tls_start(struct hg *h, struct transport *t)
+{
+	int64_t deadline = h->deadline;
+
+	if (h->o.connect_timeout_ns >= 0)
+		deadline = clock_min_deadline(deadline, clock_mono_ns() + h->o.connect_timeout_ns);
+	if (!h->tls_ctx) {
+		if (!h->tls_ctx_code)
+			tls_setup(h);
+		if (!h->tls_ctx)
+			return fail_with(h, h->tls_ctx_code, "%s", h->tls_ctx_err);
+	}
+	h->tls = tls_new(h->tls_ctx, t->fd, h->url.host);
+	if (!h->tls)
+		return fail_with(h, EX_OOM, "out of memory");
+	for (;;) {
+		int r = tls_handshake(h->tls);
+		if (r == 0)
+			break;
+		if (r == TLS_ERR) {
+			r = tls_failed(h);
+			tls_free(h->tls);
+			h->tls = NULL;
+			return r;
+		}
+		r = net_wait(t->fd, r == TLS_WANT_READ ? POLLIN : POLLOUT, deadline);
+		if (r == 0 || sig_int || (r < 0 && errno != EINTR)) {
+			int e = errno;
+			tls_free(h->tls);
+			h->tls = NULL;
+			if (r == 0)
+				return timeout_error(h, "TLS handshake");
+			if (sig_int)
+				return fail_with(h, EX_SIGNAL, "interrupted");
+			return fail_with(h, TLS_EX_HANDSHAKE, "TLS handshake: %s", strerror(e));
+		}
+	}
+	h->t_appconnect = clock_mono_ns() - h->t0;
+	h->ssl_verify_result = tls_verify_result(h->tls);
+	h->handshaken = 1;
+	if (h->o.verbose)
+		tls_verbose(h);
+	tls_transport(t, h->tls);
+	return 0;
+}
+
 static int send_request(struct hg *h, struct transport *t)
 {
 	char req[URL_PATH_MAX + 16384];
@@ -566,6 +693,8 @@ static int send_request(struct hg *h, struct transport *t)
 			continue;
 		if (sig_int)
 			return fail_with(h, EX_SIGNAL, "interrupted");
+		if (errno == EPROTO && h->tls)
+			return tls_failed(h);
 		return fail_with(h, EX_SEND, "send request: %s", strerror(errno));
 	}
 	return 0;
@@ -687,7 +816,7 @@ static int connect_to(struct hg *h, struct transport *t)
 	if (h->o.verbose)
 		fprintf(stderr, "* Connected to %s (%s) port %u\n", h->url.host,
 		        h->remote_ip, (unsigned)h->remote_port);
-	/* https:// would wrap the socket here (branch tls); plain for http */
+	/* plain for now; https:// wraps it after this (tls_start in fetch) */
 	transport_plain(t, s.fd);
 	return 0;
 }
@@ -1043,6 +1172,8 @@ static int receive(struct hg *h, struct transport *t)
 				return rc;
 			continue;
 		}
+		if (errno == EPROTO && h->tls)
+			return tls_failed(h);
 		return fail_with(h, EX_RECV, "receive: %s", strerror(errno));
 	}
 }
@@ -1127,10 +1258,14 @@ static int fetch(struct hg *h)
 		rc = connect_to(h, &t);
 		if (rc != 0 || t.ops == NULL)   /* connected means ops are set */
 			return rc != 0 ? rc : EX_CONNECT;
-		rc = send_request(h, &t);
+		if (h->url.https)
+			rc = tls_start(h, &t);
+		if (!rc)
+			rc = send_request(h, &t);
 		if (!rc)
 			rc = receive(h, &t);
 		transport_close(&t);
+		h->tls = NULL; /* freed by its transport's close */
 		if (rc == R_DONE && h->status >= 400 && (h->o.fail || h->o.fail_body))
 			return fail_with(h, EX_HTTP, "the requested URL returned error: %d",
 			                 h->status);
@@ -1251,7 +1386,9 @@ static void fill_vars(const struct hg *h, struct wo_vars *v, int rc,
 	v->size_request = h->request_bytes;
 	v->time_namelookup = (double)h->t_resolve / 1e9;
 	v->time_connect = (double)h->t_connect / 1e9;
-	v->time_pretransfer = (double)h->t_connect / 1e9;
+	v->time_appconnect = (double)h->t_appconnect / 1e9;
+	v->time_pretransfer = (double)(h->t_appconnect ? h->t_appconnect : h->t_connect) / 1e9;
+	v->ssl_verify_result = (int)h->ssl_verify_result;
 	v->time_starttransfer = (double)h->t_first / 1e9;
 	v->time_redirect = (double)h->t_redirect / 1e9;
 	v->time_total = (double)h->t_total / 1e9;
@@ -1325,6 +1462,8 @@ static const char *error_code(int rc)
 	case EX_OOM: return "oom";
 	case EX_TIMEOUT: return "timeout";
 	case EX_SIGNAL: return "signal";
+	case TLS_EX_HANDSHAKE: case TLS_EX_CLIENT_CERT: case TLS_EX_VERIFY:
+	case TLS_EX_CAFILE: return "tls";
 	default: return "http";
 	}
 }
@@ -1369,7 +1508,7 @@ static void json_summary(const struct hg *h, int rc)
 		json_null(&j, "content_length_bytes");
 	json_ms(&j, "time_namelookup_ms", h->t_resolve, h->t_resolve > 0);
 	json_ms(&j, "time_connect_ms", h->t_connect, connected);
-	json_null(&j, "time_appconnect_ms");
+	json_ms(&j, "time_appconnect_ms", h->t_appconnect, h->handshaken);
 	json_ms(&j, "time_starttransfer_ms", h->t_first, h->t_first > 0);
 	json_ms(&j, "time_total_ms", h->t_total, 1);
 	if (connected) {
@@ -1380,6 +1519,10 @@ static void json_summary(const struct hg *h, int rc)
 		json_null(&j, "remote_port");
 	}
 	json_uint(&j, "num_redirects", h->redirects);
+	if (h->handshaken || h->ssl_verify_result)
+		json_int(&j, "ssl_verify_result", h->ssl_verify_result);
+	else
+		json_null(&j, "ssl_verify_result");
 	if (h->status)
 		json_fields(&j, "headers", &h->headers);
 	else
@@ -1407,6 +1550,7 @@ static void hg_free(struct hg *h)
 	free(h->trailers.buf);
 	free(h->rbuf);
 	free(h->o.writeout);
+	tls_ctx_free(h->tls_ctx);
 	if (h->pipefd[0] > 0) {
 		close(h->pipefd[0]);
 		close(h->pipefd[1]);
@@ -1534,6 +1678,13 @@ static void parse_args(struct hg_opts *o, int argc, char **argv)
 				o->range = st.arg;
 			break;
 		case 'I': o->head = 1; break;
+		case OPT_CACERT: o->tls.cafile = st.arg; o->tls_opts = 1; break;
+		case OPT_CAPATH: o->tls.capath = st.arg; o->tls_opts = 1; break;
+		case 'k': o->tls.insecure = 1; o->tls_opts = 1; break;
+		case 'E': o->tls.cert = st.arg; o->tls_opts = 1; break;
+		case OPT_KEY: o->tls.key = st.arg; o->tls_opts = 1; break;
+		case OPT_TLSV12: o->tls.min_version = 12; o->tls_opts = 1; break;
+		case OPT_TLSV13: o->tls.min_version = 13; o->tls_opts = 1; break;
 		case 'i': o->include = 1; break;
 		case 'D': o->dump_header = st.arg; break;
 		case 'v': o->verbose = 1; break;
@@ -1604,6 +1755,19 @@ int http_get_main(int argc, char **argv)
 	rc = open_output(h);
 	if (rc)
 		goto out;
+	/* set-up, before the first network read: libssl and the CA files.
+	 * -L over http may never need them: libssl is mapped and the trust
+	 * store read now, but parsed only if a redirect leads to https. */
+	if (h->url.https || h->o.tls_opts) {
+		tls_setup(h);
+		if (!h->tls_ctx && h->url.https) {
+			rc = fail_with(h, h->tls_ctx_code, "%s", h->tls_ctx_err);
+			goto out;
+		}
+	} else if (h->o.follow &&
+	           tls_prepare(h->tls_ctx_err, sizeof h->tls_ctx_err) < 0) {
+		h->tls_ctx_code = EX_USAGE; /* 2: reported if https is reached */
+	}
 	/* Splice a Content-Length body into a plain file or pipe when nothing
 	 * else needs to see it in user space.  SOCKBOX_NO_SPLICE=1 turns it
 	 * off (scripts/bench/http.sh measures both paths). */
@@ -1632,8 +1796,10 @@ out:
 	if (h->o.writeout)
 		write_out(h, rc);
 	if (h->o.json) {
-		/* a failure before any connection is a set-up error */
-		if (rc != EX_OK && h->errbuf[0] && h->connects == 0)
+		/* a failure before any connection (or in its TLS handshake) is a
+		 * set-up error */
+		if (rc != EX_OK && h->errbuf[0] &&
+		    (h->connects == 0 || !strcmp(error_code(rc), "tls")))
 			json_error(h, rc);
 		json_summary(h, rc);
 	}

@@ -34,6 +34,7 @@ static const struct var vars[] = {
 	V(size_download, K_U64),
 	V(size_header, K_U64),
 	V(size_request, K_U64),
+	V(ssl_verify_result, K_INT),
 	V(time_appconnect, K_TIME),
 	V(time_connect, K_TIME),
 	V(time_namelookup, K_TIME),

@@ -28,6 +28,7 @@ struct wo_vars {
 	int exitcode;
 	int remote_port;             /* 0: not connected */
 	int http_version_minor;      /* -1: none */
+	int ssl_verify_result;       /* OpenSSL's X509_V_* (0: ok or no TLS) */
 	unsigned num_redirects;
 	unsigned num_connects;
 	unsigned num_headers;

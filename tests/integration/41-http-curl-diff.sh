@@ -30,7 +30,6 @@ declare -A DELIBERATE=(
 	["/bad-status|-f -L"]="8 vs curl 1: as above"
 	["/huge-header|"]="8 vs curl 0: header lines are bounded at 16 KiB (curl: 100 KiB)"
 	["/huge-header|-f -L"]="8 vs curl 0: as above"
-	["/redirect-https|-f -L"]="1 vs curl 7: no TLS yet (branch tls); curl connects to port 443 and is refused"
 	["/redirect-307|-f -L"]="0 vs curl 28: a redirect's close-delimited body is not read; curl waits for it to end"
 )
 

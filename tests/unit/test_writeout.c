@@ -99,6 +99,11 @@ static void test_json(void **state)
 	assert_non_null(strstr(c.out[0], "\"time_total\":0.250000"));
 	assert_non_null(strstr(c.out[0], "\"url_effective\":\"http://h/b\""));
 	assert_true(c.out[0][0] == '{' && c.out[0][c.len[0] - 1] == '}');
+	/* https: curl's %{ssl_verify_result}, 0 when verified or no TLS */
+	assert_non_null(strstr(c.out[0], "\"ssl_verify_result\":0"));
+	v.ssl_verify_result = 18;
+	render("%{ssl_verify_result} %{time_appconnect}", &v, &c);
+	assert_string_equal(c.out[0], "18 0.000000");
 }
 
 int main(void)
