@@ -7,6 +7,7 @@
 APPLET(http_get, "http-get", CAPS_NONE)
 APPLET(ping, "ping", CAP_NET_RAW)
 APPLET(ping, "ping6", CAP_NET_RAW)
+APPLET(probe, "probe", CAP_NET_RAW)
 APPLET(selftest, "selftest", CAPS_NONE)
 APPLET(tcp_echo, "tcp-echo", CAPS_NONE)
 APPLET(tcp_watch, "tcp-watch", CAPS_NONE)
