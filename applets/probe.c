@@ -344,10 +344,11 @@ static unsigned fd_budget(void)
 		soft = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (long)rl.rlim_cur : 1024;
 	}
 	long used = 0;
-	for (int fd = 0; fd < (soft < 64 ? soft : 64); fd++)
+	for (int fd = 0; fd < (soft < 4096 ? soft : 4096); fd++)
 		if (fcntl(fd, F_GETFD) >= 0)
-			used = fd + 1;
-	long b = soft - used - 8;
+			used++;
+	/* a margin for the report file, the resolver and the event loop */
+	long b = soft - used - 4;
 	return b < 1 ? 1 : (unsigned)b;
 }
 
@@ -973,7 +974,8 @@ static int open_socket(struct probe *p, struct tgt *t, int family, int type)
 		unsigned c = p->active;
 		if (c < p->conc) {
 			if (!p->lowered_note && !p->o.quiet)
-				err_msg("note: out of descriptors: at most %u checks at once", c);
+				err_msg("note: out of descriptors: at most %u check%s at once",
+				        c, c == 1 ? "" : "s");
 			p->lowered_note = 1;
 			p->conc = c;
 		}
@@ -1011,8 +1013,11 @@ static void start_connect(struct probe *p, struct tgt *t)
 	}
 	t->phase = PH_CONNECT;
 	int r = connect(fd, (struct sockaddr *)&t->addr.ss, t->addr.len);
-	if (r < 0 && errno == EPROTOTYPE && t->unix_type == PT_UNIX_AUTO &&
-	    t->unix_try < PT_UNIX_DGRAM) {
+	/* auto: a path socket of another type says EPROTOTYPE; an abstract
+	 * name is looked up per type, so there it is ECONNREFUSED */
+	if (r < 0 && (errno == EPROTOTYPE ||
+	              (errno == ECONNREFUSED && t->host[0] == '@')) &&
+	    t->unix_type == PT_UNIX_AUTO && t->unix_try < PT_UNIX_DGRAM) {
 		/* auto: the socket is of another type; try the next one */
 		attempt_clear(p, t);
 		t->unix_try++;
@@ -1086,8 +1091,7 @@ static void cancel_rest(struct probe *p, const char *why, int timed_out)
 			if (in_flight && !t->reason[0]) {
 				t->time_ns = clock_mono_ns() - t->start_ns;
 				t->error = "timeout";
-				snprintf(t->reason, sizeof t->reason, "timed out after %.3f ms",
-				         (double)t->time_ns / 1e6);
+				snprintf(t->reason, sizeof t->reason, "timed out");
 			}
 			char last[sizeof t->reason];
 			memcpy(last, t->reason, sizeof last);
@@ -1133,8 +1137,7 @@ static int64_t tick(struct probe *p)
 		struct tgt *t = &p->t[i];
 		if (t->state == TS_ACTIVE) {
 			if (now >= t->deadline_ns) {
-				attempt_end(p, t, 0, "timeout", "timed out after %.3f ms",
-				            (double)(now - t->start_ns) / 1e6);
+				attempt_end(p, t, 0, "timeout", "timed out");
 				check_finished(p);
 			}
 		}
@@ -1402,8 +1405,8 @@ int probe_main(int argc, char **argv)
 	unsigned budget = fd_budget();
 	p->conc = p->o.jobs < budget ? p->o.jobs : budget;
 	if (p->conc < p->o.jobs && p->conc < p->n && !p->o.quiet)
-		err_msg("note: descriptor limit: at most %u checks at once (-j %u)",
-		        p->conc, p->o.jobs);
+		err_msg("note: descriptor limit: at most %u check%s at once (-j %u)",
+		        p->conc, p->conc == 1 ? "" : "s", p->o.jobs);
 
 	p->live = !p->o.quiet && isatty(STDOUT_FILENO) &&
 	          (p->o.fmt == FMT_TEXT || p->rep != stdout);
