@@ -42,6 +42,7 @@
 #include "num.h"
 #include "opt.h"
 #include "probe_report.h"
+#include "seqtrack.h"
 #include "probe_target.h"
 #include "stats.h"
 #include "status_set.h"
@@ -837,11 +838,12 @@ static int build_output(struct tgt *t)
 		memcpy(t->out, t->send, t->send_len);
 		t->out_len = t->send_len;
 	} else if (t->scheme == PT_UDP) {
+		/* udp-echo's probe (seqtrack.h wire format), 64 bytes */
+		struct probe_hdr h = { backoff_rand(&t->p->rng), t->attempts,
+		                       clock_mono_ns() };
 		if (!(t->out = malloc(64)))
 			return -1;
-		int n = snprintf(t->out, 64, "sockbox-probe %08x %u\n",
-		                 backoff_rand(&t->p->rng), t->attempts);
-		t->out_len = (size_t)n;
+		t->out_len = (size_t)probe_encode((unsigned char *)t->out, 64, &h);
 	}
 	t->out_off = 0;
 	return 0;
