@@ -31,7 +31,9 @@ CAP_LIBS    := $(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap)
 CAP_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libcap 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
-ALL_CFLAGS += $(CAP_CFLAGS)
+# OpenSSL: headers only; lib/sys/tls dlopens libssl.so.3 on first use.
+SSL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
+ALL_CFLAGS += $(CAP_CFLAGS) $(SSL_CFLAGS)
 LIBS     = $(CAP_LIBS) -lm
 
 # Quiet build lines; V=1 shows the full commands.

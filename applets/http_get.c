@@ -2,16 +2,22 @@
  *
  * Usage: http-get [OPTIONS] URL
  *
- * Fetches http://host[:port]/path?query (IPv6 literals in brackets) and
+ * Fetches http[s]://host[:port]/path?query (IPv6 literals in brackets) and
  * writes the body to stdout, or with -O to FILE through a temporary file
  * in the same directory that is renamed over FILE only when the transfer
- * succeeded.  No TLS.  The response is parsed by lib/http_parse (RFC 9112
+ * succeeded.  The response is parsed by lib/http_parse (RFC 9112
  * framing); reading stops the moment the body is complete.
+ *
+ * https: lib/tls (OpenSSL loaded with dlopen only when an https URL, a
+ * TLS option or -L is given) is only the byte stream, behind conn_read()
+ * and conn_write(); everything above them is the same for both schemes.
  *
  * Exit codes follow curl: 0 ok, 2 usage, 3 malformed URL, 6 resolve,
  * 7 connect, 8 malformed response, 18 short body, 22 HTTP status >= 400,
  * 23 write error, 28 timeout, 47 too many redirects or a loop,
- * 56 receive error, 61 unsupported transfer coding, 63 max filesize.
+ * 56 receive error, 61 unsupported transfer coding, 63 max filesize;
+ * TLS: 35 handshake failure, 58 bad client certificate, 60 certificate
+ * not trusted or name mismatch, 77 unreadable CA file, 2 libssl missing.
  *
  * Data path: recv() into one buffer, the parser returns body slices that
  * point into that buffer, and they are written with one writev() per
@@ -39,6 +45,7 @@
 #include "net.h"
 #include "opt.h"
 #include "sig.h"
+#include "tls.h"
 #include "url.h"
 
 enum {
@@ -56,6 +63,7 @@ enum {
 	EX_RECV = 56,
 	EX_CODING = 61,
 	EX_FILESIZE = 63,
+	EX_TLS_SETUP = 2,
 	EX_SIGNAL = 130,
 };
 
@@ -64,6 +72,12 @@ enum {
 	OPT_MAX_REDIRECT,
 	OPT_MAX_FILESIZE,
 	OPT_JSON,
+	OPT_CACERT,
+	OPT_CAPATH,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_TLSV12,
+	OPT_TLSV13,
 };
 
 static const struct opt opts[] = {
@@ -79,15 +93,25 @@ static const struct opt opts[] = {
 	{ OPT_MAX_FILESIZE, "max-filesize", "BYTES", "fail (exit 63) when the body is larger" },
 	{ OPT_JSON, "json", NULL, "print a JSON summary on stdout instead of the body" },
 	{ 'I', "head", NULL, "send HEAD; print the status line and headers on stdout" },
+	{ OPT_CACERT, "cacert", "FILE", "https: trust the CA certificates in FILE (PEM)" },
+	{ OPT_CAPATH, "capath", "DIR", "https: trust the CA certificates in DIR (hashed)" },
+	{ 'k', "insecure", NULL, "https: do not verify the certificate or host name" },
+	{ OPT_CERT, "cert", "FILE", "https: client certificate (PEM; may hold the key)" },
+	{ OPT_KEY, "key", "FILE", "https: private key of --cert (PEM)" },
+	{ OPT_TLSV12, "tlsv1.2", NULL, "https: TLS 1.2 or later (the default)" },
+	{ OPT_TLSV13, "tlsv1.3", NULL, "https: TLS 1.3 or later" },
 	{ 0, NULL, NULL, NULL }
 };
 
 static const struct applet_help help = {
 	"http-get [OPTIONS] URL",
-	"Fetch an http:// URL with HTTP/1.1 GET and write the body to stdout.\n"
+	"Fetch an http:// or https:// URL with HTTP/1.1 GET and write the body\n"
+	"to stdout.\n"
 	"Exit status: 0 ok, 3 bad URL, 6 resolve, 7 connect, 8 bad response,\n"
 	"18 short body, 22 status >= 400, 23 write error, 28 timeout,\n"
-	"47 redirects, 56 receive error, 61 transfer coding, 63 too large.",
+	"47 redirects, 56 receive error, 61 transfer coding, 63 too large;\n"
+	"TLS: 35 handshake, 58 client certificate, 60 certificate not trusted\n"
+	"or wrong name, 77 CA file, 2 libssl3 not installed.",
 	opts
 };
 
@@ -105,6 +129,8 @@ struct hg_opts {
 	int64_t max_time_ns;     /* <0 none */
 	unsigned max_redirect;
 	uint64_t max_filesize;   /* 0 none */
+	struct tls_conf tls;
+	int tls_opts;            /* a TLS option was given */
 };
 
 /* A growable list of "name\0value\0" pairs for --json. */
@@ -134,6 +160,14 @@ struct hg {
 	char errbuf[512];
 	struct iovec iov[IOV_MAX];
 	int niov;
+	/* the transport seam: plain socket, or TLS over it when tls != NULL */
+	struct tls_ctx *tls_ctx; /* made at set-up; NULL: no https possible yet */
+	int tls_ctx_code;        /* why tls_ctx is NULL (exit code), 0 not tried */
+	char tls_ctx_err[TLS_ERRMSG_MAX];
+	struct tls *tls;
+	short want;              /* POLLIN/POLLOUT the transport waits for */
+	int64_t t_appconnect;
+	long ssl_verify_result;
 };
 
 static int fail_with(struct hg *h, int code, const char *fmt, ...)
@@ -441,6 +475,112 @@ static int timeout_error(struct hg *h, const char *what)
 	return fail_with(h, EX_TIMEOUT, "%s: timed out", what);
 }
 
+/* ---- transport: recv/send, or TLS over the socket ---- */
+
+/* > 0 bytes, 0 end, -1 with errno (EAGAIN: wait for h->want). */
+static ssize_t conn_read(struct hg *h, int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	h->want = POLLIN;
+	if (!h->tls)
+		return recv(fd, buf, len, 0);
+	n = tls_read(h->tls, buf, len);
+	if (n >= 0)
+		return n;
+	if (n == TLS_WANT_READ || n == TLS_WANT_WRITE) {
+		h->want = n == TLS_WANT_READ ? POLLIN : POLLOUT;
+		errno = EAGAIN;
+	} else {
+		errno = EPROTO;
+	}
+	return -1;
+}
+
+static ssize_t conn_write(struct hg *h, int fd, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	h->want = POLLOUT;
+	if (!h->tls)
+		return send(fd, buf, len, MSG_NOSIGNAL);
+	n = tls_write(h->tls, buf, len);
+	if (n >= 0)
+		return n;
+	if (n == TLS_WANT_READ || n == TLS_WANT_WRITE) {
+		h->want = n == TLS_WANT_READ ? POLLIN : POLLOUT;
+		errno = EAGAIN;
+	} else {
+		errno = EPROTO;
+	}
+	return -1;
+}
+
+/* A TLS failure's exit code and line. */
+static int tls_failed(struct hg *h)
+{
+	h->ssl_verify_result = tls_verify_result(h->tls);
+	return fail_with(h, tls_code(h->tls), "%s", tls_errmsg(h->tls));
+}
+
+static void conn_close(struct hg *h, int fd)
+{
+	if (h->tls) {
+		tls_shutdown(h->tls);
+		tls_free(h->tls);
+		h->tls = NULL;
+	}
+	close(fd);
+}
+
+/* The TLS client context, made at set-up so libssl and the CA files are
+ * loaded before the first network read.  Errors are kept and reported
+ * when an https URL is actually fetched (a -L that never leaves http://
+ * does not need libssl). */
+static void tls_setup(struct hg *h)
+{
+	int code = 0;
+
+	h->tls_ctx = tls_ctx_new(&h->o.tls, &code, h->tls_ctx_err,
+	                         sizeof h->tls_ctx_err);
+	h->tls_ctx_code = h->tls_ctx ? 0 : code;
+}
+
+static int tls_start(struct hg *h, int fd)
+{
+	int64_t idle = idle_deadline(h);
+
+	if (!h->tls_ctx) {
+		if (!h->tls_ctx_code)
+			tls_setup(h);
+		if (!h->tls_ctx)
+			return fail_with(h, h->tls_ctx_code, "%s", h->tls_ctx_err);
+	}
+	h->tls = tls_new(h->tls_ctx, fd, h->url.host);
+	if (!h->tls)
+		return fail_with(h, EX_TLS_SETUP, "TLS set-up failed");
+	for (;;) {
+		int r = tls_handshake(h->tls);
+		short ev;
+
+		if (r == 0)
+			break;
+		if (r == TLS_ERR)
+			return tls_failed(h);
+		ev = r == TLS_WANT_READ ? POLLIN : POLLOUT;
+		r = net_wait(fd, ev, idle);
+		if (r == 0)
+			return timeout_error(h, "TLS handshake");
+		if (sig_int)
+			return fail_with(h, EX_SIGNAL, "interrupted");
+		if (r < 0 && errno != EINTR)
+			return fail_with(h, 35, "TLS handshake: %s", strerror(errno));
+	}
+	h->t_appconnect = clock_mono_ns() - h->t0;
+	h->ssl_verify_result = tls_verify_result(h->tls);
+	return 0;
+}
+
 static int send_request(struct hg *h, int fd)
 {
 	char req[URL_PATH_MAX + 8192];
@@ -449,13 +589,15 @@ static int send_request(struct hg *h, int fd)
 	if (build_request(h, req, sizeof req, &len) < 0)
 		return fail_with(h, EX_URL, "request too long");
 	while (off < len) {
-		ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL);
+		ssize_t w = conn_write(h, fd, req + off, len - off);
 		if (w >= 0) {
 			off += (size_t)w;
 			continue;
 		}
+		if (errno == EPROTO && h->tls)
+			return tls_failed(h);
 		if (errno == EAGAIN) {
-			int r = net_wait(fd, POLLOUT, idle_deadline(h));
+			int r = net_wait(fd, h->want, idle_deadline(h));
 			if (r == 0)
 				return timeout_error(h, "send request");
 			if (r < 0 && errno != EINTR)
@@ -648,7 +790,7 @@ static int receive(struct hg *h, int fd)
 	int first = 1;
 
 	for (;;) {
-		ssize_t n = recv(fd, h->rbuf, RECV_BUF, 0);
+		ssize_t n = conn_read(h, fd, h->rbuf, RECV_BUF);
 		int rc;
 
 		if (n > 0) {
@@ -675,8 +817,10 @@ static int receive(struct hg *h, int fd)
 			rc = on_event(h, &ev);
 			return rc ? rc : R_DONE;
 		}
+		if (errno == EPROTO && h->tls)
+			return tls_failed(h);
 		if (errno == EAGAIN) {
-			int r = net_wait(fd, POLLIN, idle);
+			int r = net_wait(fd, h->want, idle);
 			if (r == 0)
 				return timeout_error(h, "receive");
 			if (r < 0 && errno != EINTR)
@@ -742,10 +886,13 @@ static int fetch(struct hg *h)
 		rc = connect_to(h, &fd);
 		if (rc)
 			return rc;
-		rc = send_request(h, fd);
+		if (h->url.https)
+			rc = tls_start(h, fd);
+		if (!rc)
+			rc = send_request(h, fd);
 		if (!rc)
 			rc = receive(h, fd);
-		close(fd);
+		conn_close(h, fd);
 		if (rc == R_DONE)
 			return h->status >= 400 ? EX_HTTP : EX_OK;
 		if (rc != R_REDIRECT)
@@ -795,12 +942,17 @@ static void print_json(struct hg *h, int rc)
 	json_obj(&j, "time_ms");
 	json_double(&j, "resolve", (double)h->t_resolve / 1e6, 3);
 	json_double(&j, "connect", (double)h->t_connect / 1e6, 3);
+	if (h->t_appconnect)
+		json_double(&j, "appconnect", (double)h->t_appconnect / 1e6, 3);
+	else
+		json_null(&j, "appconnect");
 	if (h->t_first)
 		json_double(&j, "first_byte", (double)h->t_first / 1e6, 3);
 	else
 		json_null(&j, "first_byte");
 	json_double(&j, "total", (double)h->t_total / 1e6, 3);
 	json_close(&j);
+	json_int(&j, "ssl_verify_result", h->ssl_verify_result);
 	json_int(&j, "exit", rc);
 	if (rc != EX_OK && h->errbuf[0])
 		json_str(&j, "error", h->errbuf);
@@ -819,6 +971,8 @@ static void hg_free(struct hg *h)
 	free(h->trailers.buf);
 	free(h->rbuf);
 	free(h->tmp_path);
+	tls_free(h->tls);
+	tls_ctx_free(h->tls_ctx);
 	free(h);
 }
 
@@ -873,6 +1027,13 @@ static void parse_args(struct hg_opts *o, int argc, char **argv, const char **ur
 			break;
 		case OPT_JSON: o->json = 1; break;
 		case 'I': o->head = 1; break;
+		case OPT_CACERT: o->tls.cafile = st.arg; o->tls_opts = 1; break;
+		case OPT_CAPATH: o->tls.capath = st.arg; o->tls_opts = 1; break;
+		case 'k': o->tls.insecure = 1; o->tls_opts = 1; break;
+		case OPT_CERT: o->tls.cert = st.arg; o->tls_opts = 1; break;
+		case OPT_KEY: o->tls.key = st.arg; o->tls_opts = 1; break;
+		case OPT_TLSV12: o->tls.min_version = 12; o->tls_opts = 1; break;
+		case OPT_TLSV13: o->tls.min_version = 13; o->tls_opts = 1; break;
 		default:
 			usage_error("unhandled option");
 		}
@@ -907,6 +1068,14 @@ int http_get_main(int argc, char **argv)
 	rc = open_output(h);
 	if (rc)
 		goto out;
+	/* set-up, before the first network read: libssl and the CA files */
+	if (h->url.https || h->o.tls_opts || h->o.follow) {
+		tls_setup(h);
+		if (!h->tls_ctx && h->url.https) {
+			rc = fail_with(h, h->tls_ctx_code, "%s", h->tls_ctx_err);
+			goto out;
+		}
+	}
 	h->progress = h->o.out_path && !h->o.quiet && isatty(STDERR_FILENO);
 	rc = fetch(h);
 	if (h->progress && h->body_bytes)

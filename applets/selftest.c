@@ -28,6 +28,7 @@
 #include "net.h"
 #include "opt.h"
 #include "sig.h"
+#include "tls.h"
 
 enum { OPT_JSON = OPT_LONG, OPT_KEEP };
 
@@ -43,8 +44,9 @@ static const struct applet_help help = {
 	"Check this machine's loopback networking and sockbox itself: start each\n"
 	"echo server (TCP IPv4/IPv6, UDP, Unix stream/seqpacket/dgram) and probe\n"
 	"it with the matching client, ping 127.0.0.1 and ::1, fetch a\n"
-	"Content-Length and a chunked body from a built-in HTTP responder, and\n"
-	"watch the test's own TCP connection come and go with tcp-watch.\n"
+	"Content-Length and a chunked body from a built-in HTTP responder (and\n"
+	"over TLS, with a certificate made in memory that lives ten minutes),\n"
+	"and watch the test's own TCP connection come and go with tcp-watch.\n"
 	"Exit status: 0 when no check failed, 1 otherwise, 2 on usage errors.",
 	opts,
 };
@@ -582,6 +584,140 @@ static void check_http(struct selftest *t, int unused)
 	reap(t, srv, clock_mono_ns() + t->timeout_ns);
 }
 
+/* TLS: wait for the socket as the handshake/read/write step asks. */
+static int tls_step_wait(int fd, ssize_t r)
+{
+	return net_wait(fd, r == TLS_WANT_WRITE ? POLLOUT : POLLIN,
+	                clock_mono_ns() + 5 * NS_PER_SEC) > 0 ? 0 : -1;
+}
+
+/* Serve /cl over TLS, one request per connection.  Runs in a child. */
+static void https_serve(int lfd, struct tls_ctx *ctx)
+{
+	static unsigned char body[BODY_LEN];
+	for (size_t i = 0; i < BODY_LEN; i++)
+		body[i] = body_byte(i);
+	net_nonblock(lfd, 0);
+	for (;;) {
+		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (c < 0)
+			continue;
+		struct tls *s = tls_server_new(ctx, c);
+		ssize_t r = s ? TLS_WANT_READ : TLS_ERR;
+		while (r == TLS_WANT_READ || r == TLS_WANT_WRITE) {
+			r = tls_server_handshake(s);
+			if (r < 0 && r != TLS_ERR && tls_step_wait(c, r) < 0)
+				r = TLS_ERR;
+		}
+		char req[4096];
+		size_t n = 0;
+		while (r == 0 && n < sizeof req - 1) {
+			ssize_t k = tls_read(s, req + n, sizeof req - 1 - n);
+			if (k == TLS_WANT_READ || k == TLS_WANT_WRITE) {
+				if (tls_step_wait(c, k) < 0)
+					break;
+				continue;
+			}
+			if (k <= 0)
+				break;
+			n += (size_t)k;
+			req[n] = 0;
+			if (strstr(req, "\r\n\r\n"))
+				break;
+		}
+		char hdr[256];
+		int h = snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n",
+		                 BODY_LEN);
+		const unsigned char *parts[] = { (const unsigned char *)hdr, body };
+		size_t lens[] = { (size_t)h, BODY_LEN };
+		for (int i = 0; r == 0 && i < 2; i++) {
+			size_t off = 0;
+			while (off < lens[i]) {
+				ssize_t w = tls_write(s, parts[i] + off, lens[i] - off);
+				if (w > 0) {
+					off += (size_t)w;
+				} else if (w == TLS_ERR || tls_step_wait(c, w) < 0) {
+					r = TLS_ERR;
+					break;
+				}
+			}
+		}
+		if (r == 0)
+			tls_shutdown(s);
+		tls_free(s);
+		close(c);
+	}
+}
+
+/* https: the same body through http-get's TLS, verified against a
+ * certificate made here (for 127.0.0.1, valid ten minutes) and given to
+ * http-get with --cacert from the temporary directory. */
+static void check_https(struct selftest *t, int unused)
+{
+	const char *name = "http-get https";
+	struct tls_server_conf sc = { "127.0.0.1", 600, 0, 0 };
+	char pem[4096], err[TLS_ERRMSG_MAX], ca[128], url[128], file[128], why[128];
+	struct sb_addr a, bound;
+
+	if (tls_load(err, sizeof err) < 0) {
+		report(t, SKIP, name, "%s", err);
+		return;
+	}
+	struct tls_ctx *ctx = tls_server_ctx_new(&sc, pem, sizeof pem, err, sizeof err);
+	if (!ctx) {
+		report(t, FAIL, name, "%s", err);
+		return;
+	}
+	snprintf(ca, sizeof ca, "%s/ca.pem", t->tmpdir);
+	int fd = open(ca, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write_all(fd, pem, strlen(pem)) < 0) {
+		report(t, FAIL, name, "cannot write %s: %s", ca, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		tls_ctx_free(ctx);
+		return;
+	}
+	close(fd);
+	addr_numeric("127.0.0.1", 0, &a);
+	int lfd = net_listen(&a, SOCK_STREAM, 16, &bound);
+	if (lfd < 0) {
+		report(t, FAIL, name, "cannot listen on 127.0.0.1: %s", strerror(errno));
+		tls_ctx_free(ctx);
+		return;
+	}
+	fflush(stdout);
+	pid_t srv = fork();
+	if (srv == 0) {
+		https_serve(lfd, ctx);
+		_exit(0);
+	}
+	close(lfd);
+	tls_ctx_free(ctx);
+	if (srv < 0) {
+		report(t, FAIL, name, "fork: %s", strerror(errno));
+		return;
+	}
+	track(t, srv);
+	snprintf(url, sizeof url, "https://127.0.0.1:%u/cl", addr_port((struct sockaddr *)&bound.ss));
+	snprintf(file, sizeof file, "%s/https.body", t->tmpdir);
+	char *cli[] = { "http-get", "-q", "-T", "2", "--cacert", ca, "-O", file, url, NULL };
+	char *out = malloc(OUT_MAX);
+	if (!out)
+		die_sys(1, "out of memory");
+	int rc = run(t, cli, out, OUT_MAX);
+	if (rc != 0)
+		report(t, FAIL, name, "exit %d: %s", rc, last_line(out));
+	else if (!file_matches_body(file, why, sizeof why))
+		report(t, FAIL, name, "%s", why);
+	else
+		report(t, PASS, name, "%zu bytes identical, certificate verified", BODY_LEN);
+	unlink(file);
+	unlink(ca);
+	free(out);
+	kill(srv, SIGKILL);
+	reap(t, srv, clock_mono_ns() + t->timeout_ns);
+}
+
 /* tcp-watch must see a connection of ours reach ESTABLISHED and leave it. */
 static void check_watch(struct selftest *t, int unused)
 {
@@ -695,7 +831,7 @@ int selftest_main(int argc, char **argv)
 		{ check_tcp, 0 }, { check_tcp, 1 }, { check_udp, 0 },
 		{ check_uds, 0 }, { check_uds, 1 }, { check_uds, 2 },
 		{ check_ping, 0 }, { check_ping, 1 }, { check_http, 0 },
-		{ check_watch, 0 },
+		{ check_https, 0 }, { check_watch, 0 },
 	};
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !sig_int; i++)
 		checks[i].fn(&t, checks[i].arg);

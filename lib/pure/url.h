@@ -1,10 +1,10 @@
 /* url: pure parser for http:// URLs and resolution of redirect targets.
  *
- * Accepted: "http://" host [ ":" port ] [ path ] [ "?" query ] [ "#" frag ]
+ * Accepted: "http://" or "https://" host [ ":" port ] [ path ] [ "?" query ] [ "#" frag ]
  * with a case-insensitive scheme; host is a reg-name (ALPHA, DIGIT, "-",
  * ".", "_", "~") or a bracketed IPv6 literal "[::1]" with an optional
- * zone "[fe80::1%25eth0]".  Port is 1..65535 (empty or absent: 80).
- * Userinfo ("user@host") and any scheme but http are refused.  Control
+ * zone "[fe80::1%25eth0]".  Port is 1..65535 (empty or absent: 80, or 443
+ * for https).  Userinfo ("user@host") and any other scheme are refused.  Control
  * characters (CR, LF, NUL, any byte < 0x20 or 0x7f) anywhere are refused;
  * spaces and bytes >= 0x80 in the path are percent-encoded; the fragment
  * is dropped; dot segments are removed (RFC 3986 §5.2.4).
@@ -29,7 +29,7 @@
 enum url_err {
 	URL_OK = 0,
 	URL_E_SCHEME = -1,    /* missing "http://" */
-	URL_E_UNSUPPORTED = -2, /* another scheme (https, ftp, ...) */
+	URL_E_UNSUPPORTED = -2, /* another scheme (ftp, ...) */
 	URL_E_CHAR = -3,      /* control character (CR, LF, NUL, ...) */
 	URL_E_HOST = -4,      /* empty or invalid host / IPv6 literal */
 	URL_E_PORT = -5,      /* port not 1..65535 */
@@ -40,7 +40,8 @@ enum url_err {
 struct url {
 	char host[URL_HOST_MAX];  /* IPv6 without brackets, zone as "%eth0" */
 	int ipv6;                 /* host came from a bracketed literal */
-	uint16_t port;            /* 80 when absent */
+	int https;                /* scheme https (TLS) */
+	uint16_t port;            /* 80 (https: 443) when absent */
 	char path[URL_PATH_MAX];  /* origin-form target "/p?q", never empty */
 };
 
@@ -51,7 +52,7 @@ int url_parse(const char *s, size_t len, struct url *u);
 int url_resolve(const struct url *base, const char *ref, size_t len,
                 struct url *out);
 
-/* "http://host[:port]/path" (port shown when not 80, IPv6 bracketed,
+/* "http[s]://host[:port]/path" (port shown when not 80/443, IPv6 bracketed,
  * zone written as %25).  Returns the length, or -1 when it doesn't fit. */
 int url_format(const struct url *u, char *buf, size_t size);
 

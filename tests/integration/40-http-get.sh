@@ -97,7 +97,7 @@ expect "307 then 308 redirect" 0 $'hello world\n' -q -L "$U/redirect-307"
 expect "--max-redirect 3 allows three" 0 $'hello world\n' -q --max-redirect 3 "$U/chain/3"
 expect_err "--max-redirect 2 stops at three" 47 "too many redirects" --max-redirect 2 "$U/chain/3"
 expect_err "redirect loop detected" 47 "redirect loop" -L "$U/loop-a"
-expect_err "redirect to https refused" 3 "unsupported scheme" -L "$U/redirect-https"
+expect_err "redirect to https is followed (nothing on :443)" 7 "127.0.0.1:443" -L "$U/redirect-https"
 expect "3xx without Location is the answer" 0 $'moved\n' -L "$U/no-location"
 
 # --- timeouts and connection errors ---
@@ -129,7 +129,7 @@ HG_PREFIX=offline expect_err "unknown host" 6 "could not resolve" "http://no-suc
 
 # --- URL and option checks ---
 expect_err "malformed URL" 3 "malformed URL" "http://[::1/"
-expect_err "https refused" 3 "unsupported scheme" "https://127.0.0.1/"
+expect_err "ftp refused" 3 "unsupported scheme" "ftp://127.0.0.1/"
 expect_err "LF in URL refused" 3 "control character" "$U/cl"$'\n'"X: y"
 expect_err "CR in header refused" 2 "CR or LF" -H $'X-A: 1\r\nX-B: 2' "$U/cl"
 expect_err "header without colon refused" 2 "Name: value" -H "NoColon" "$U/cl"

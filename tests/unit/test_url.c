@@ -43,12 +43,20 @@ static const struct parse_case parse_cases[] = {
 	{ "http://h/a/?/../", 0, "h", 0, 80, "/a/?/../", "http://h/a/?/../", "h" },
 	{ "http://h:65535/", 0, "h", 0, 65535, "/", "http://h:65535/", "h:65535" },
 	{ "http://h/%41", 0, "h", 0, 80, "/%41", "http://h/%41", "h" },
+	/* https: default port 443, shown when not 443 */
+	{ "https://h/", 0, "h", 0, 443, "/", "https://h/", "h" },
+	{ "HTTPS://h:443/x", 0, "h", 0, 443, "/x", "https://h/x", "h" },
+	{ "https://h:/x", 0, "h", 0, 443, "/x", "https://h/x", "h" },
+	{ "https://h:80/", 0, "h", 0, 80, "/", "https://h:80/", "h:80" },
+	{ "https://[::1]/", 0, "::1", 1, 443, "/", "https://[::1]/", "[::1]" },
+	{ "https://[::1]:8443/", 0, "::1", 1, 8443, "/", "https://[::1]:8443/", "[::1]:8443" },
 	/* errors */
 	{ "", URL_E_SCHEME, 0, 0, 0, 0, 0, 0 },
 	{ "example.com/", URL_E_SCHEME, 0, 0, 0, 0, 0, 0 },
 	{ "http:/x", URL_E_SCHEME, 0, 0, 0, 0, 0, 0 },
 	{ "http:", URL_E_SCHEME, 0, 0, 0, 0, 0, 0 },
-	{ "https://h/", URL_E_UNSUPPORTED, 0, 0, 0, 0, 0, 0 },
+	{ "httpx://h/", URL_E_UNSUPPORTED, 0, 0, 0, 0, 0, 0 },
+	{ "https:/h", URL_E_SCHEME, 0, 0, 0, 0, 0, 0 },
 	{ "ftp://h/", URL_E_UNSUPPORTED, 0, 0, 0, 0, 0, 0 },
 	{ "http://", URL_E_HOST, 0, 0, 0, 0, 0, 0 },
 	{ "http:///p", URL_E_HOST, 0, 0, 0, 0, 0, 0 },
@@ -209,7 +217,8 @@ static const struct resolve_case resolve_cases[] = {
 	{ "HTTP://other:81/z", "http://other:81/z" },
 	{ "http://[::1]:9/z?q", "http://[::1]:9/z?q" },
 	{ "//[::1]/", "http://[::1]/" },
-	{ "https://secure/", NULL },
+	{ "https://secure/", "https://secure/" },
+	{ "HTTPS://secure:8443/p", "https://secure:8443/p" },
 	{ "g:h", NULL },
 	{ "a b", "http://a/b/c/a%20b" },
 };
@@ -251,6 +260,24 @@ static void test_resolve_keeps_port(void **state)
 	assert_string_equal(buf, "http://[::1]:8080/");
 }
 
+/* "//host" keeps the base's scheme; an absolute URL switches it. */
+static void test_resolve_scheme_switch(void **state)
+{
+	(void)state;
+	struct url base, out;
+	char buf[512];
+	assert_int_equal(url_parse("https://a:8443/x", 16, &base), 0);
+	assert_int_equal(url_resolve(&base, "//b/y", 5, &out), 0);
+	url_format(&out, buf, sizeof(buf));
+	assert_string_equal(buf, "https://b/y");
+	assert_int_equal(url_resolve(&base, "/z", 2, &out), 0);
+	url_format(&out, buf, sizeof(buf));
+	assert_string_equal(buf, "https://a:8443/z");
+	assert_int_equal(url_resolve(&base, "http://c/", 9, &out), 0);
+	assert_int_equal(out.https, 0);
+	assert_int_equal(out.port, 80);
+}
+
 static void test_format_small_buffer(void **state)
 {
 	(void)state;
@@ -271,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_resolve_table),
 		cmocka_unit_test(test_resolve_keeps_port),
+		cmocka_unit_test(test_resolve_scheme_switch),
 		cmocka_unit_test(test_format_small_buffer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
