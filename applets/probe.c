@@ -45,6 +45,7 @@
 #include "seqtrack.h"
 #include "probe_target.h"
 #include "stats.h"
+#include "tls.h"
 #include "status_set.h"
 
 enum {
@@ -56,6 +57,7 @@ enum {
 	OPT_BODY,
 	OPT_HEADER,
 	OPT_FORMAT,
+	OPT_CACERT,
 };
 
 static const struct opt opts[] = {
@@ -77,6 +79,8 @@ static const struct opt opts[] = {
 	{ OPT_BODY, "body-match", "TEXT", "http: the body must contain TEXT" },
 	{ OPT_HEADER, "header-match", "'NAME: TEXT'",
 	  "http: a NAME header must contain TEXT" },
+	{ OPT_CACERT, "cacert", "FILE", "https: trust the CA certificates in FILE" },
+	{ 'k', "insecure", NULL, "https: do not verify the certificate" },
 	{ 'E', "regex", NULL, "match TEXT as a POSIX extended regular expression" },
 	{ OPT_FORMAT, "format", "FMT", "report as text, json, junit or tap" },
 	{ 'o', "output", "FILE", "write the report to FILE; the terminal shows progress" },
@@ -98,7 +102,7 @@ static const struct applet_help help = {
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_JUNIT, FMT_TAP };
 enum tstate { TS_PENDING, TS_ACTIVE, TS_DONE };
-enum phase { PH_CONNECT, PH_SEND, PH_RECV };
+enum phase { PH_CONNECT, PH_HANDSHAKE, PH_SEND, PH_RECV };
 
 #define RBUF_MAX 4096          /* tcp/udp/unix reply kept for --expect */
 #define BODY_MAX (256 * 1024)  /* http body kept for --body-match */
@@ -133,6 +137,7 @@ struct tgt {
 	char *rbuf;
 	size_t rlen;
 	struct http_parser *hp;
+	struct tls *tls;
 	int header_ok;
 	uint16_t icmp_seq;
 	/* the verdict */
@@ -156,6 +161,7 @@ struct probe_opts {
 	size_t send_len, expect_len;
 	struct status_set status;
 	const char *body, *header;
+	struct tls_conf tls;
 	char **cmd;
 };
 
@@ -190,6 +196,7 @@ struct probe {
 	unsigned tap_n;
 	struct rtt_stats *rtt;
 	uint64_t transmitted, received;
+	struct tls_ctx *tls_ctx;
 };
 
 static char rx[65536];   /* one receive buffer for every target */
@@ -221,6 +228,11 @@ static size_t unescape_opt(const struct opt_state *st, char **out)
 	return (size_t)n;
 }
 
+static int is_http(enum pt_scheme s)
+{
+	return s == PT_HTTP || s == PT_HTTPS;
+}
+
 static char *xstrdup(const char *s)
 {
 	char *d = strdup(s);
@@ -233,9 +245,6 @@ static void add_target(struct probe *p, const struct pt_target *pt,
                        const char *text, size_t cap_hint)
 {
 	static size_t cap;
-	if (pt->scheme == PT_HTTPS)
-		usage_error("%s: https:// is not supported yet (no TLS module in this build)",
-		            text);
 	if (p->n == cap) {
 		size_t nc = cap ? cap * 2 : (cap_hint > 16 ? cap_hint : 16);
 		struct tgt *nt = realloc(p->t, nc * sizeof *nt);
@@ -251,7 +260,7 @@ static void add_target(struct probe *p, const struct pt_target *pt,
 	t->name = xstrdup(text);
 	t->scheme = pt->scheme;
 	t->host = xstrdup(pt->host);
-	t->path = pt->scheme == PT_HTTP ? xstrdup(pt->path) : NULL;
+	t->path = is_http(pt->scheme) ? xstrdup(pt->path) : NULL;
 	t->port = pt->port;
 	t->unix_type = pt->unix_type;
 	t->timeout_ns = pt->timeout_ns;
@@ -281,7 +290,7 @@ static void add_target(struct probe *p, const struct pt_target *pt,
 		t->status = ss;
 	}
 	if ((t->send || t->expect) &&
-	    (t->scheme == PT_HTTP || t->scheme == PT_ICMP))
+	    (is_http(t->scheme) || t->scheme == PT_ICMP))
 		usage_error("%s: send=/expect= apply to tcp, udp and unix targets", text);
 }
 
@@ -513,6 +522,10 @@ static void report_result(struct probe *p, const struct tgt *t)
 
 static void attempt_clear(struct probe *p, struct tgt *t)
 {
+	if (t->tls) {
+		tls_free(t->tls);
+		t->tls = NULL;
+	}
 	if (t->io.fd >= 0) {
 		loop_del(&p->loop, &t->io);
 		close(t->io.fd);
@@ -752,9 +765,29 @@ static void expect_feed(struct probe *p, struct tgt *t, const char *b, size_t n)
 	}
 }
 
+/* TLS_WANT_READ/WRITE -> the events to wait for; -1 for TLS_ERR. */
+static int tls_want(struct probe *p, struct tgt *t, ssize_t r)
+{
+	if (r == TLS_WANT_READ || r == TLS_WANT_WRITE) {
+		want(p, t, r == TLS_WANT_READ ? EPOLLIN : EPOLLOUT);
+		return 0;
+	}
+	attempt_end(p, t, 0, "tls", "%s", tls_errmsg(t->tls));
+	return -1;
+}
+
 static void recv_ready(struct probe *p, struct tgt *t)
 {
-	ssize_t n = recv(t->io.fd, rx, sizeof rx, 0);
+	ssize_t n;
+	if (t->tls) {
+		n = tls_read(t->tls, rx, sizeof rx);
+		if (n < 0) {
+			tls_want(p, t, n);
+			return;
+		}
+	} else {
+		n = recv(t->io.fd, rx, sizeof rx, 0);
+	}
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
@@ -763,7 +796,7 @@ static void recv_ready(struct probe *p, struct tgt *t)
 	}
 	int dgram = t->scheme == PT_UDP ||
 	            (t->scheme == PT_UNIX && t->unix_try == PT_UNIX_DGRAM);
-	if (t->scheme == PT_HTTP) {
+	if (is_http(t->scheme)) {
 		http_feed(p, t, rx, (size_t)n);
 		return;
 	}
@@ -786,7 +819,7 @@ static void recv_ready(struct probe *p, struct tgt *t)
 
 static void after_send(struct probe *p, struct tgt *t)
 {
-	if (t->scheme == PT_HTTP || t->expect || t->scheme == PT_UDP) {
+	if (is_http(t->scheme) || t->expect || t->scheme == PT_UDP) {
 		t->phase = PH_RECV;
 		want(p, t, EPOLLIN);
 	} else {
@@ -797,8 +830,17 @@ static void after_send(struct probe *p, struct tgt *t)
 static void send_ready(struct probe *p, struct tgt *t)
 {
 	while (t->out_off < t->out_len) {
-		ssize_t n = send(t->io.fd, t->out + t->out_off, t->out_len - t->out_off,
-		                 MSG_NOSIGNAL);
+		ssize_t n;
+		if (t->tls) {
+			n = tls_write(t->tls, t->out + t->out_off, t->out_len - t->out_off);
+			if (n < 0) {
+				tls_want(p, t, n);
+				return;
+			}
+		} else {
+			n = send(t->io.fd, t->out + t->out_off, t->out_len - t->out_off,
+			         MSG_NOSIGNAL);
+		}
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
@@ -812,10 +854,10 @@ static void send_ready(struct probe *p, struct tgt *t)
 
 static int build_output(struct tgt *t)
 {
-	if (t->scheme == PT_HTTP) {
+	if (is_http(t->scheme)) {
 		char auth[PT_HOST_MAX + 16];
 		int v6 = strchr(t->host, ':') != NULL;
-		if (t->port == 80)
+		if (t->port == (t->scheme == PT_HTTP ? 80 : 443))
 			snprintf(auth, sizeof auth, v6 ? "[%s]" : "%s", t->host);
 		else
 			snprintf(auth, sizeof auth, v6 ? "[%s]:%u" : "%s:%u", t->host,
@@ -849,7 +891,33 @@ static int build_output(struct tgt *t)
 	return 0;
 }
 
+static void send_start(struct probe *p, struct tgt *t);
+
+static void handshake(struct probe *p, struct tgt *t)
+{
+	int r = tls_handshake(t->tls);
+	if (r == 0)
+		send_start(p, t);
+	else
+		tls_want(p, t, r);
+}
+
 static void connected(struct probe *p, struct tgt *t)
+{
+	if (t->scheme == PT_HTTPS) {
+		t->tls = tls_new(p->tls_ctx, t->io.fd, t->host);
+		if (!t->tls) {
+			attempt_end(p, t, 0, "tls", "TLS set-up failed");
+			return;
+		}
+		t->phase = PH_HANDSHAKE;
+		handshake(p, t);
+		return;
+	}
+	send_start(p, t);
+}
+
+static void send_start(struct probe *p, struct tgt *t)
 {
 	if (build_output(t) < 0) {
 		attempt_end(p, t, 0, "oom", "out of memory");
@@ -892,9 +960,12 @@ static void tgt_cb(struct loop *l, struct loop_io *io, uint32_t ev)
 		connected(p, t);
 		return;
 	}
+	if (t->phase == PH_HANDSHAKE) {
+		handshake(p, t);
+		return;
+	}
 	if (t->phase == PH_SEND) {
-		if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
-			send_ready(p, t);
+		send_ready(p, t);
 		return;
 	}
 	recv_ready(p, t);
@@ -1315,6 +1386,8 @@ static void parse_args(struct probe *p, int argc, char **argv)
 		case OPT_FORMAT: o->fmt = parse_format(st.arg); break;
 		case 'o': o->out_path = st.arg; break;
 		case 'q': o->quiet = 1; break;
+		case OPT_CACERT: o->tls.cafile = st.arg; break;
+		case 'k': o->tls.insecure = 1; break;
 		default: usage_error("unexpected option");
 		}
 	}
@@ -1363,7 +1436,7 @@ static void parse_args(struct probe *p, int argc, char **argv)
 			t->max_rtt_ns = o->max_rtt_ns;
 		if (!t->status)
 			t->status = &o->status;
-		if (t->scheme != PT_HTTP && t->scheme != PT_ICMP) {
+		if (!is_http(t->scheme) && t->scheme != PT_ICMP) {
 			if (!t->send && o->send) {
 				t->send = o->send;
 				t->send_len = o->send_len;
@@ -1403,6 +1476,17 @@ int probe_main(int argc, char **argv)
 	p->icmp_id = (uint16_t)backoff_rand(&p->rng);
 	if (need_icmp)
 		icmp_open(p);
+	int need_tls = 0;
+	for (size_t i = 0; i < p->n; i++)
+		need_tls |= p->t[i].scheme == PT_HTTPS;
+	if (need_tls) {
+		/* libssl and the CA files are loaded now, before any network read */
+		char err[TLS_ERRMSG_MAX];
+		int code = 0;
+		p->tls_ctx = tls_ctx_new(&p->o.tls, &code, err, sizeof err);
+		if (!p->tls_ctx)
+			die(2, "%s", err);
+	}
 	caps_drop_all();
 	unsigned budget = fd_budget();
 	p->conc = p->o.jobs < budget ? p->o.jobs : budget;

@@ -263,7 +263,8 @@ static int set_option(const char *k, size_t kl, const char *v, size_t vl,
 		else
 			t->expect_len = n;
 	} else if (KEY("status")) {
-		if (vl == 0 || vl >= PT_STATUS_MAX || t->scheme != PT_HTTP)
+		if (vl == 0 || vl >= PT_STATUS_MAX ||
+		    (t->scheme != PT_HTTP && t->scheme != PT_HTTPS))
 			return t->scheme != PT_HTTP && t->scheme != PT_HTTPS
 			       ? PT_E_OPTION : PT_E_VALUE;
 		memcpy(t->status, val, vl + 1);
