@@ -332,10 +332,11 @@ static void read_file(struct probe *p, const char *path)
 		fclose(fp);
 }
 
+/* REG_NEWLINE: ^ and $ match at line ends, as grep -E reads a body. */
 static void compile_re(struct probe *p, regex_t *re, const char *text,
                        const char *what)
 {
-	int r = regcomp(re, text, REG_EXTENDED | REG_NOSUB);
+	int r = regcomp(re, text, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
 	if (r) {
 		char msg[128];
 		regerror(r, re, msg, sizeof msg);
