@@ -41,7 +41,7 @@
 #include "net.h"
 #include "num.h"
 #include "opt.h"
-#include "probe_report.h"
+#include "probe_render.h"
 #include "seqtrack.h"
 #include "probe_target.h"
 #include "stats.h"

@@ -142,6 +142,17 @@ expect_rc "failures in every scheme" 1 --format json -t 1s \
 jcheck "json: reasons and error codes" "$OUT" \
 	"r['tcp://127.0.0.1:$CLOSED']['error'] == 'refused' and r['udp://127.0.0.1:$CLOSED']['error'] == 'refused' and r['unix://$TEST_TMP/none.sock']['error'] == 'no_such_file' and r['$H/fail']['http_code'] == 500 and r['$H/fail']['error'] == 'http_status' and 'expected 200-299' in r['$H/fail']['reason'] and r['https://127.0.0.1:$PS/']['error'] == 'tls' and 'certificate' in r['https://127.0.0.1:$PS/']['reason'] and r['$T']['ok'] and s['failed'] == 7 and s['passed'] == 1 and s['exit'] == 1"
 
+# the shared schema (tests/schema, sockbox-json(7)) when this tree has it
+V="$(cd "$(dirname "$0")/.." && pwd)/schema/validate.py"
+if [ -f "$V" ]; then
+	run "schema stream" --format json "$T" "tcp://127.0.0.1:$CLOSED" "$H/fail"
+	check "json: a mixed run validates against the shared schema" python3 "$V" "$OUT"
+	run "schema wait any" --format json --wait --any -t 2 "$T" "tcp://127.0.0.1:$CLOSED"
+	check "json: --wait --any validates against the shared schema" python3 "$V" "$OUT"
+else
+	ok "# SKIP tests/schema/validate.py not in this tree (keys checked above)"
+fi
+
 # --- http checks ---
 expect_rc "status set 500" 0 --status 200-299,500 "$H/fail" "$H/"
 expect_rc "per-line status" 0 -f <(echo "$H/fail status=500")

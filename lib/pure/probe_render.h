@@ -1,4 +1,4 @@
-/* probe_report: rendering of probe results, pure.
+/* probe_render: rendering of probe results, pure.
  *
  * Four report formats, each appended to a growable buffer (pr_buf):
  *   text   "ok    TARGET  0.213 ms" / "FAIL  TARGET  REASON (0.105 ms)"
@@ -16,8 +16,8 @@
  * control and non-ASCII bytes replaced by '?', YAML as JSON strings).
  * Functions return 0, or -1 when memory ran out (the buffer is then marked
  * failed and keeps what it had).  No I/O. */
-#ifndef SB_PROBE_REPORT_H
-#define SB_PROBE_REPORT_H
+#ifndef SB_PROBE_RENDER_H
+#define SB_PROBE_RENDER_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/probe_report: text, JSON Lines, TAP 13 and JUnit. */
+/* Unit tests for lib/probe_render: text, JSON Lines, TAP 13 and JUnit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "probe_report.h"
+#include "probe_render.h"
 
 static const struct pr_result ok_r = {
 	"tcp://127.0.0.1:80", "tcp", "127.0.0.1:80", 1, 0, 1234567, 2000000,
@@ -71,7 +71,7 @@ static void test_json(void **state)
 	pr_buf_reset(&b);
 	struct pr_summary z = { 0 };
 	pr_json_summary(&b, &z);
-	assert_non_null(strstr(b.buf, "\"loss_pct\":null"));
+	assert_non_null(strstr(b.buf, "\"loss_pct\":0.000"));
 	pr_buf_free(&b);
 }
 

@@ -1,11 +1,11 @@
-/* probe_report: text, JSON Lines, TAP 13 and JUnit XML; see probe_report.h. */
+/* probe_render: text, JSON Lines, TAP 13 and JUnit XML; see probe_render.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
-#include "probe_report.h"
+#include "probe_render.h"
 
 void pr_buf_free(struct pr_buf *b)
 {
@@ -171,12 +171,9 @@ int pr_json_summary(struct pr_buf *b, const struct pr_summary *s)
 	json_uint(&j, "received", s->received);
 	json_uint(&j, "duplicates", 0);
 	json_uint(&j, "errors", s->transmitted - s->received);
-	if (s->transmitted)
-		json_double(&j, "loss_pct",
-		            100.0 * (double)(s->transmitted - s->received) /
-		            (double)s->transmitted, 3);
-	else
-		json_null(&j, "loss_pct");
+	json_double(&j, "loss_pct", s->transmitted
+	            ? 100.0 * (double)(s->transmitted - s->received) /
+	              (double)s->transmitted : 0.0, 3);
 	const char *k[] = { "rtt_min_ms", "rtt_avg_ms", "rtt_max_ms", "rtt_mdev_ms" };
 	double v[] = { s->rtt_min_ms, s->rtt_avg_ms, s->rtt_max_ms, s->rtt_mdev_ms };
 	for (int i = 0; i < 4; i++) {
