@@ -105,7 +105,7 @@ enum tstate { TS_PENDING, TS_ACTIVE, TS_DONE };
 enum phase { PH_CONNECT, PH_HANDSHAKE, PH_SEND, PH_RECV };
 
 #define RBUF_MAX 4096          /* tcp/udp/unix reply kept for --expect */
-#define BODY_MAX (256 * 1024)  /* http body kept for --body-match */
+#define BODY_MAX ((size_t)256 * 1024)/* http body kept for --body-match */
 #define ICMP_DATALEN 56
 
 struct probe;
@@ -114,23 +114,13 @@ struct tgt {
 	struct loop_io io;         /* first: the callback casts back */
 	struct probe *p;
 	char *name;                /* the target as written */
-	enum pt_scheme scheme;
 	char *host;                /* unix: the path */
 	char *path;                /* http request target */
-	uint16_t port;
-	enum pt_unix_type unix_type;
-	int unix_try;              /* auto: the type being tried */
-	int64_t timeout_ns, max_rtt_ns;
 	const char *send, *expect; /* NULL: none */
 	size_t send_len, expect_len;
 	const struct status_set *status;
-
-	enum tstate state;
-	enum phase phase;
+	int64_t timeout_ns, max_rtt_ns;
 	int64_t start_ns, deadline_ns, next_ns;
-	unsigned attempts;
-	struct sb_addr addr;
-	int have_addr;
 	/* the attempt in flight */
 	char *out;                 /* bytes to send */
 	size_t out_len, out_off;
@@ -138,17 +128,26 @@ struct tgt {
 	size_t rlen;
 	struct http_parser *hp;
 	struct tls *tls;
-	int header_ok;
-	uint16_t icmp_seq;
 	/* the verdict */
+	int64_t time_ns, done_ns;
+	const char *error;
+	struct sb_addr addr;
+	enum pt_scheme scheme;
+	enum pt_unix_type unix_type;
+	int unix_try;              /* auto: the type being tried */
+	enum tstate state;
+	enum phase phase;
+	unsigned attempts;
+	int have_addr;
+	int header_ok;
 	int ok;                    /* after --invert */
 	int skipped;
 	int check_ok;              /* last attempt passed (before --invert) */
-	int64_t time_ns, done_ns;
 	int http_code;
-	const char *error;
-	char reason[112];
 	int row;                   /* live status row */
+	uint16_t port;
+	uint16_t icmp_seq;
+	char reason[112];
 };
 
 struct probe_opts {
@@ -191,7 +190,7 @@ struct probe {
 	/* output */
 	FILE *rep;
 	struct pr_buf buf;
-	int live, bar, width, rows_drawn;
+	int live, bar, width, rows_drawn, rows, cols;
 	int64_t bar_ns;
 	unsigned tap_n;
 	struct rtt_stats *rtt;
@@ -425,21 +424,31 @@ static void flush_buf(struct probe *p, FILE *fp)
 	fflush(fp);
 }
 
-static int term_rows(void)
+static void term_size(struct probe *p)
 {
 	struct winsize ws;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
-		return ws.ws_row;
-	return 24;
+	p->rows = 24;
+	p->cols = 80;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0) {
+		p->rows = ws.ws_row;
+		p->cols = ws.ws_col;
+	}
+}
+
+/* Rewrite the live line of row `row`, cut to the terminal's width so it
+ * never wraps (a wrapped line would shift every row above it). */
+static void live_line(struct probe *p, int row, const char *text)
+{
+	int up = p->rows_drawn - row;
+	printf("\033[%dA\r\033[2K%.*s\033[%dB\r", up, p->cols - 1, text, up);
 }
 
 static void live_row(struct probe *p, const struct tgt *t, const char *state)
 {
 	char line[512];
-	int up = p->rows_drawn - t->row;
-	snprintf(line, sizeof line, "\033[%dA\r\033[2K%-5s %-*s  %s\033[%dB\r", up,
-	         t->state == TS_DONE ? "" : "..", p->width, t->name, state, up);
-	fputs(line, stdout);
+	snprintf(line, sizeof line, "%-5s %-*s  %s", "..", p->width, t->name, state);
+	live_line(p, t->row, line);
 }
 
 static void live_bar(struct probe *p, int force)
@@ -462,14 +471,17 @@ static void live_start(struct probe *p)
 {
 	if (!p->live)
 		return;
-	if (p->n + 2 > (size_t)term_rows()) {
+	term_size(p);
+	if (p->n + 2 > (size_t)p->rows) {
 		p->bar = 1;
 		live_bar(p, 1);
 		return;
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		p->t[i].row = (int)i;
-		printf("..    %-*s  waiting\n", p->width, p->t[i].name);
+		char line[512];
+		snprintf(line, sizeof line, "..    %-*s  waiting", p->width, p->t[i].name);
+		printf("%.*s\n", p->cols - 1, line);
 	}
 	p->rows_drawn = (int)p->n;
 	fflush(stdout);
@@ -502,8 +514,7 @@ static void report_result(struct probe *p, const struct tgt *t)
 				printf("\r\033[2K%s\n", lb.buf ? lb.buf : "");
 			live_bar(p, 0);
 		} else if (lb.buf) {
-			int up = p->rows_drawn - t->row;
-			printf("\033[%dA\r\033[2K%s\033[%dB\r", up, lb.buf, up);
+			live_line(p, t->row, lb.buf);
 		}
 		pr_buf_free(&lb);
 		fflush(stdout);
@@ -1083,7 +1094,10 @@ static void start_connect(struct probe *p, struct tgt *t)
 	if (family == AF_UNIX && type == SOCK_DGRAM && (t->expect || t->send)) {
 		/* autobind so a reply can come back */
 		sa_family_t fam = AF_UNIX;
-		bind(fd, (struct sockaddr *)&fam, sizeof fam);
+		if (bind(fd, (struct sockaddr *)&fam, sizeof fam) < 0) {
+			fail_errno(p, t, errno, "bind");
+			return;
+		}
 	}
 	t->phase = PH_CONNECT;
 	int r = connect(fd, (struct sockaddr *)&t->addr.ss, t->addr.len);
