@@ -573,6 +573,15 @@ static void attempt_end(struct probe *p, struct tgt *t, int check_ok,
                         const char *error, const char *fmt, ...)
 {
 	int64_t now = clock_mono_ns();
+	/* the arguments may point into the attempt's state (a TLS error
+	 * text): format them before attempt_clear() frees it */
+	char why[sizeof t->reason] = "";
+	if (!check_ok && fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(why, sizeof why, fmt, ap);
+		va_end(ap);
+	}
 	attempt_clear(p, t);
 	t->time_ns = now - t->start_ns;
 	t->reason[0] = 0;
@@ -582,11 +591,8 @@ static void attempt_end(struct probe *p, struct tgt *t, int check_ok,
 		error = "max_rtt";
 		snprintf(t->reason, sizeof t->reason, "took %.3f ms, above --max-rtt %.3f ms",
 		         (double)t->time_ns / 1e6, (double)t->max_rtt_ns / 1e6);
-	} else if (!check_ok && fmt) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(t->reason, sizeof t->reason, fmt, ap);
-		va_end(ap);
+	} else if (!check_ok) {
+		memcpy(t->reason, why, sizeof t->reason);
 	}
 	t->check_ok = check_ok;
 	if (check_ok) {
