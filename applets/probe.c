@@ -44,6 +44,7 @@
 #include "probe_render.h"
 #include "seqtrack.h"
 #include "probe_target.h"
+#include "resolve.h"
 #include "stats.h"
 #include "tls.h"
 #include "status_set.h"
@@ -102,7 +103,7 @@ static const struct applet_help help = {
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_JUNIT, FMT_TAP };
 enum tstate { TS_PENDING, TS_ACTIVE, TS_DONE };
-enum phase { PH_CONNECT, PH_HANDSHAKE, PH_SEND, PH_RECV };
+enum phase { PH_RESOLVE, PH_CONNECT, PH_HANDSHAKE, PH_SEND, PH_RECV };
 
 #define RBUF_MAX 4096          /* tcp/udp/unix reply kept for --expect */
 #define BODY_MAX ((size_t)256 * 1024)/* http body kept for --body-match */
@@ -128,6 +129,7 @@ struct tgt {
 	size_t rlen;
 	struct http_parser *hp;
 	struct tls *tls;
+	struct resolve_req *rq;    /* the lookup in flight */
 	/* the verdict */
 	int64_t time_ns, done_ns;
 	const char *error;
@@ -169,7 +171,8 @@ struct probe {
 	struct loop loop;
 	struct tgt *t;
 	size_t n;
-	unsigned conc, active;
+	unsigned conc, active, resolving;
+	struct resolver *rv;       /* made at set-up when a name needs it */
 	int lowered_note;
 	int64_t start_ns, wait_deadline;
 	uint64_t rng;
@@ -534,6 +537,11 @@ static void report_result(struct probe *p, const struct tgt *t)
 
 static void attempt_clear(struct probe *p, struct tgt *t)
 {
+	if (t->rq) {
+		resolve_cancel(t->rq);
+		t->rq = NULL;
+		p->resolving--;
+	}
 	if (t->tls) {
 		tls_free(t->tls);
 		t->tls = NULL;
@@ -1133,16 +1141,49 @@ static void start_connect(struct probe *p, struct tgt *t)
 		connected(p, t);
 }
 
-static int resolve(struct tgt *t)
+/* Numeric hosts and unix paths need no lookup. */
+static int resolve_now(struct tgt *t)
 {
 	if (t->scheme == PT_UNIX)
-		return addr_unix(t->host, &t->addr) == 0 ? 0 : -ENAMETOOLONG;
-	const char *h = t->host;
-	if (!strcasecmp(h, "localhost"))
-		h = "127.0.0.1";
-	if (addr_numeric(h, t->port, &t->addr) == 0)
-		return 0;
-	return -1;
+		return addr_unix(t->host, &t->addr) == 0 ? 0 : -1;
+	return addr_numeric(t->host, t->port, &t->addr);
+}
+
+static int needs_lookup(const struct tgt *t)
+{
+	struct sb_addr a;
+	return t->scheme != PT_UNIX && addr_numeric(t->host, t->port, &a) < 0;
+}
+
+static void after_resolve(struct probe *p, struct tgt *t)
+{
+	if (t->scheme == PT_ICMP)
+		icmp_send(p, t);
+	else
+		start_connect(p, t);
+}
+
+static void resolved(struct resolve_req *q, int err, struct addrinfo *res,
+                     void *ctx)
+{
+	struct tgt *t = ctx;
+	struct probe *p = t->p;
+	(void)q;
+	t->rq = NULL;
+	p->resolving--;
+	if (err || !res) {
+		if (res)
+			freeaddrinfo(res);
+		attempt_end(p, t, 0, "resolve", "could not resolve '%s': %s", t->host,
+		            addr_strerror(err ? err : EAI_NONAME));
+		return;
+	}
+	/* the first address, in getaddrinfo's (RFC 6724) order */
+	memcpy(&t->addr.ss, res->ai_addr, res->ai_addrlen);
+	t->addr.len = res->ai_addrlen;
+	t->have_addr = 1;
+	freeaddrinfo(res);
+	after_resolve(p, t);
 }
 
 static void start_attempt(struct probe *p, struct tgt *t, int64_t now)
@@ -1156,22 +1197,42 @@ static void start_attempt(struct probe *p, struct tgt *t, int64_t now)
 	if (p->o.wait && t->deadline_ns > p->wait_deadline)
 		t->deadline_ns = p->wait_deadline;
 	t->unix_try = t->unix_type == PT_UNIX_AUTO ? PT_UNIX_STREAM : (int)t->unix_type;
-	if (!t->have_addr) {
-		int r = resolve(t);
-		if (r < 0) {
-			attempt_end(p, t, 0, "resolve", "could not resolve '%s'", t->host);
-			return;
-		}
+	if (!t->have_addr && resolve_now(t) == 0)
 		t->have_addr = 1;
-	}
-	if (t->scheme == PT_ICMP) {
-		icmp_send(p, t);
+	if (t->have_addr) {
+		after_resolve(p, t);
 		return;
 	}
-	start_connect(p, t);
+	/* a name: look it up in the loop, bounded by this attempt's deadline */
+	t->phase = PH_RESOLVE;
+	int st = t->scheme == PT_UDP || t->scheme == PT_ICMP ? SOCK_DGRAM : SOCK_STREAM;
+	t->rq = p->rv ? resolve_start(p->rv, t->host, t->port, AF_UNSPEC, st,
+	                              resolved, t)
+	              : NULL;
+	if (!t->rq) {
+		attempt_end(p, t, 0, "resolve", "could not resolve '%s': %s", t->host,
+		            strerror(p->rv ? errno : ENOSYS));
+		return;
+	}
+	p->resolving++;
 }
 
 /* ---- the loop -------------------------------------------------------- */
+
+/* "timed out connecting": what the attempt was doing at its deadline. */
+static const char *phase_text(const struct tgt *t)
+{
+	switch (t->phase) {
+	case PH_RESOLVE: return "resolving the name";
+	case PH_CONNECT: return "connecting";
+	case PH_HANDSHAKE: return "in the TLS handshake";
+	case PH_SEND: return "sending";
+	case PH_RECV:
+		return is_http(t->scheme) ? "waiting for the response"
+		       : t->expect ? "waiting for the expected bytes" : "waiting for a reply";
+	}
+	return "";
+}
 
 static void cancel_rest(struct probe *p, const char *why, int timed_out)
 {
@@ -1185,7 +1246,7 @@ static void cancel_rest(struct probe *p, const char *why, int timed_out)
 			if (in_flight && !t->reason[0]) {
 				t->time_ns = clock_mono_ns() - t->start_ns;
 				t->error = "timeout";
-				snprintf(t->reason, sizeof t->reason, "timed out");
+				snprintf(t->reason, sizeof t->reason, "timed out %s", phase_text(t));
 			}
 			char last[sizeof t->reason];
 			memcpy(last, t->reason, sizeof last);
@@ -1231,7 +1292,7 @@ static int64_t tick(struct probe *p)
 		struct tgt *t = &p->t[i];
 		if (t->state == TS_ACTIVE) {
 			if (now >= t->deadline_ns) {
-				attempt_end(p, t, 0, "timeout", "timed out");
+				attempt_end(p, t, 0, "timeout", "timed out %s", phase_text(t));
 				check_finished(p);
 			}
 		}
@@ -1240,7 +1301,7 @@ static int64_t tick(struct probe *p)
 				next = clock_min_deadline(next, t->next_ns);
 				continue;
 			}
-			if (t->scheme != PT_ICMP && p->active >= p->conc)
+			if (t->scheme != PT_ICMP && p->active + p->resolving >= p->conc)
 				continue;
 			start_attempt(p, t, now);
 			check_finished(p);
@@ -1508,6 +1569,11 @@ int probe_main(int argc, char **argv)
 		if (!p->tls_ctx)
 			die(2, "%s", err);
 	}
+	int need_rv = 0;
+	for (size_t i = 0; i < p->n && !need_rv; i++)
+		need_rv = needs_lookup(&p->t[i]);
+	if (need_rv && !(p->rv = resolver_new(&p->loop)))
+		die_sys(2, "resolver");
 	caps_drop_all();
 	unsigned budget = fd_budget();
 	p->conc = p->o.jobs < budget ? p->o.jobs : budget;
