@@ -141,6 +141,7 @@ struct tgt {
 	enum phase phase;
 	unsigned attempts;
 	int have_addr;
+	int slot;                  /* counted in p->active (-j) */
 	int header_ok;
 	int ok;                    /* after --invert */
 	int skipped;
@@ -550,6 +551,9 @@ static void attempt_clear(struct probe *p, struct tgt *t)
 		loop_del(&p->loop, &t->io);
 		close(t->io.fd);
 		t->io.fd = -1;
+	}
+	if (t->slot) {
+		t->slot = 0;
 		p->active--;
 	}
 	free(t->out);
@@ -616,6 +620,11 @@ static void attempt_end(struct probe *p, struct tgt *t, int check_ok,
 		t->error = error ? error : "failed";
 		if (!t->reason[0])
 			snprintf(t->reason, sizeof t->reason, "failed");
+	} else if (p->o.invert && t->reason[0]) {
+		/* down, as wanted: say how it was seen down */
+		char down[sizeof t->reason];
+		memcpy(down, t->reason, sizeof down);
+		snprintf(t->reason, sizeof t->reason, "down: %.100s", down);
 	} else {
 		t->reason[0] = 0;
 	}
@@ -623,7 +632,8 @@ static void attempt_end(struct probe *p, struct tgt *t, int check_ok,
 		finish_target(p, t, pass);
 		return;
 	}
-	/* --wait: retry after a backoff step, unless that is past --timeout */
+	/* --wait: retry after a backoff step (tick() ends everything at
+	 * --timeout, even when a retry was due later) */
 	t->state = TS_PENDING;
 	t->next_ns = now + backoff_delay(p->o.interval_ns, p->o.max_interval_ns,
 	                                 t->attempts, backoff_rand(&p->rng));
@@ -1013,8 +1023,12 @@ static void icmp_send(struct probe *p, struct tgt *t)
 	if (sendto(p->icmp[v6].io.fd, pkt, len, 0, (struct sockaddr *)&t->addr.ss,
 	           t->addr.len) < 0)
 		fail_errno(p, t, errno, "send");
-	else
+	else {
+		/* an echo in flight takes a -j slot, though no descriptor */
 		t->phase = PH_RECV;
+		t->slot = 1;
+		p->active++;
+	}
 }
 
 static struct tgt *icmp_find(struct probe *p, uint16_t seq, int raw, uint16_t id)
@@ -1104,6 +1118,7 @@ static void start_connect(struct probe *p, struct tgt *t)
 	}
 	t->io.fd = fd;
 	t->io.cb = tgt_cb;
+	t->slot = 1;
 	p->active++;
 	if (family == AF_UNIX && type == SOCK_DGRAM && (t->expect || t->send)) {
 		/* autobind so a reply can come back */
@@ -1301,7 +1316,7 @@ static int64_t tick(struct probe *p)
 				next = clock_min_deadline(next, t->next_ns);
 				continue;
 			}
-			if (t->scheme != PT_ICMP && p->active + p->resolving >= p->conc)
+			if (p->active + p->resolving >= p->conc)
 				continue;
 			start_attempt(p, t, now);
 			check_finished(p);

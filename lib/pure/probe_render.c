@@ -68,8 +68,10 @@ int pr_text_result(struct pr_buf *b, const struct pr_result *r, int width)
 	const char *word = r->skipped ? "skip" : r->ok ? "ok" : "FAIL";
 	putf(b, "%-5s %-*s", word, width, r->target);
 	if (r->ok && !r->skipped) {
+		if (r->reason)              /* --invert: how it was seen down */
+			putf(b, "  %s", r->reason);
 		if (r->time_ns >= 0)
-			putf(b, "  %.3f ms", ms(r->time_ns));
+			putf(b, r->reason ? " (%.3f ms)" : "  %.3f ms", ms(r->time_ns));
 	} else {
 		putf(b, "  %s", r->reason ? r->reason : "failed");
 		if (r->time_ns >= 0)
@@ -153,7 +155,7 @@ int pr_json_result(struct pr_buf *b, const struct pr_result *r)
 		json_int(&j, "http_code", r->http_code);
 	else
 		json_null(&j, "http_code");
-	json_str_or_null(&j, "reason", r->ok && !r->skipped ? NULL : r->reason);
+	json_str_or_null(&j, "reason", r->reason);
 	json_str_or_null(&j, "error", r->ok && !r->skipped ? NULL : r->error);
 	return take_json(b, &j);
 }

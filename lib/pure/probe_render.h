@@ -36,7 +36,8 @@ struct pr_result {
 	int skipped;          /* not decided: not needed once --any held */
 	int64_t time_ns;      /* the last attempt's duration, < 0 unknown */
 	int64_t elapsed_ns;   /* from the start to the verdict, < 0 unknown */
-	const char *reason;   /* human text; NULL when ok */
+	const char *reason;   /* human text; NULL when ok (--invert: may say
+	                       * how it was seen down) */
 	const char *error;    /* machine code ("refused", "timeout"...), or NULL */
 	unsigned attempts;
 	int http_code;        /* < 0: none */

@@ -32,6 +32,16 @@ static void test_text(void **state)
 		"FAIL  http://h/<x>&\"'  status 500, expected 200-299 (0.500 ms), 3 attempts\n"
 		"skip  udp://h:7  not needed (--any)\n");
 	pr_buf_reset(&b);
+	/* --invert: a pass that says how the target was seen down */
+	struct pr_result down = ok_r;
+	down.reason = "down: Connection refused";
+	pr_text_result(&b, &down, 0);
+	assert_string_equal(b.buf, "ok    tcp://127.0.0.1:80  down: Connection refused (1.235 ms)\n");
+	pr_buf_reset(&b);
+	pr_json_result(&b, &down);
+	assert_non_null(strstr(b.buf, "\"ok\":true,"));
+	assert_non_null(strstr(b.buf, "\"reason\":\"down: Connection refused\",\"error\":null}"));
+	pr_buf_reset(&b);
 	struct pr_summary s = { 3, 1, 1, 1, 4, 1, 1, 1.0, 1.0, 1.0, 0.0, 1500000000, 1 };
 	pr_text_summary(&b, &s);
 	assert_string_equal(b.buf, "3 targets: 1 passed, 1 failed, 1 skipped in 1.500 s\n");
