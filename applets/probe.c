@@ -231,6 +231,39 @@ static size_t unescape_opt(const struct opt_state *st, char **out)
 	return (size_t)n;
 }
 
+/* A set-up failure once the report format is known: under --format json
+ * the report also gets {"type":"error","code":CODE,"message":...,"exit":2}
+ * (sockbox-json(7)) before the usual stderr line and exit 2; `usage` adds
+ * the "Try 'probe --help'" line. */
+static void setup_fail(struct probe *p, const char *code, int usage, int errnum,
+                       const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 5, 6)));
+static void setup_fail(struct probe *p, const char *code, int usage, int errnum,
+                       const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (errnum) {
+		size_t n = strlen(msg);
+		snprintf(msg + n, sizeof msg - n, ": %s", strerror(errnum));
+	}
+	if (p->o.fmt == FMT_JSON) {
+		struct json j;
+		json_begin(&j);
+		json_str(&j, "type", "error");
+		json_str(&j, "code", code);
+		json_str(&j, "message", msg);
+		json_int(&j, "exit", 2);
+		json_end(&j, p->rep ? p->rep : stdout);
+	}
+	if (usage)
+		usage_error("%s", msg);
+	die(2, "%s", msg);
+}
+
 static int is_http(enum pt_scheme s)
 {
 	return s == PT_HTTP || s == PT_HTTPS;
@@ -288,20 +321,21 @@ static void add_target(struct probe *p, const struct pt_target *pt,
 	if (pt->status[0]) {
 		struct status_set *ss = malloc(sizeof *ss);
 		if (!ss || status_set_parse(pt->status, ss) < 0)
-			usage_error("%s: invalid status set '%s' (e.g. 200-299,301)",
-			            text, pt->status);
+			setup_fail(p, "usage", 1, 0, "%s: invalid status set '%s' (e.g. 200-299,301)",
+			           text, pt->status);
 		t->status = ss;
 	}
 	if ((t->send || t->expect) &&
 	    (is_http(t->scheme) || t->scheme == PT_ICMP))
-		usage_error("%s: send=/expect= apply to tcp, udp and unix targets", text);
+		setup_fail(p, "usage", 1, 0, "%s: send=/expect= apply to tcp, udp and unix targets",
+		           text);
 }
 
 static void read_file(struct probe *p, const char *path)
 {
 	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!fp)
-		die_sys(2, "%s", path);
+		setup_fail(p, "io", 0, errno, "%s", path);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
@@ -312,14 +346,14 @@ static void read_file(struct probe *p, const char *path)
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = 0;
 		if (memchr(line, 0, (size_t)len))
-			usage_error("%s:%u: NUL byte in line", path, lineno);
+			setup_fail(p, "usage", 1, 0, "%s:%u: NUL byte in line", path, lineno);
 		const char *where;
 		int r = pt_parse_line(line, &pt, &where);
 		if (r == PT_E_EMPTY)
 			continue;
 		if (r)
-			usage_error("%s:%u: %.*s: %s", path, lineno,
-			            (int)strcspn(where, " \t"), where, pt_strerror(r));
+			setup_fail(p, "usage", 1, 0, "%s:%u: %.*s: %s", path, lineno,
+			           (int)strcspn(where, " \t"), where, pt_strerror(r));
 		/* the display name: the URL word */
 		const char *w = line + strspn(line, " \t");
 		char *name = strndup(w, strcspn(w, " \t\r"));
@@ -329,7 +363,7 @@ static void read_file(struct probe *p, const char *path)
 		free(name);
 	}
 	if (ferror(fp))
-		die_sys(2, "%s", path);
+		setup_fail(p, "io", 0, errno, "%s", path);
 	free(line);
 	if (fp != stdin)
 		fclose(fp);
@@ -1519,13 +1553,14 @@ static void parse_args(struct probe *p, int argc, char **argv)
 	for (int i = st.ind; i < argc; i++) {
 		int r = pt_parse_url(argv[i], &pt);
 		if (r)
-			usage_error("invalid target '%s': %s", argv[i], pt_strerror(r));
+			setup_fail(p, "usage", 1, 0, "invalid target '%s': %s", argv[i],
+			           pt_strerror(r));
 		add_target(p, &pt, argv[i], (size_t)(argc - st.ind));
 	}
 	for (int i = 0; i < nfiles; i++)
 		read_file(p, files[i]);
 	if (p->n == 0)
-		usage_error("no targets");
+		setup_fail(p, "usage", 1, 0, "no targets");
 	/* global defaults for what a line did not set */
 	for (size_t i = 0; i < p->n; i++) {
 		struct tgt *t = &p->t[i];
@@ -1561,10 +1596,10 @@ int probe_main(int argc, char **argv)
 	if (p->o.out_path) {
 		p->rep = fopen(p->o.out_path, "we");
 		if (!p->rep)
-			die_sys(2, "%s", p->o.out_path);
+			setup_fail(p, "io", 0, errno, "%s", p->o.out_path);
 	}
 	if (loop_init(&p->loop) < 0)
-		die_sys(2, "epoll");
+		setup_fail(p, "setup", 0, errno, "epoll");
 	int need_icmp = 0;
 	for (size_t i = 0; i < p->n; i++)
 		need_icmp |= p->t[i].scheme == PT_ICMP;
@@ -1582,13 +1617,13 @@ int probe_main(int argc, char **argv)
 		int code = 0;
 		p->tls_ctx = tls_ctx_new(&p->o.tls, &code, err, sizeof err);
 		if (!p->tls_ctx)
-			die(2, "%s", err);
+			setup_fail(p, "tls", 0, 0, "%s", err);
 	}
 	int need_rv = 0;
 	for (size_t i = 0; i < p->n && !need_rv; i++)
 		need_rv = needs_lookup(&p->t[i]);
 	if (need_rv && !(p->rv = resolver_new(&p->loop)))
-		die_sys(2, "resolver");
+		setup_fail(p, "setup", 0, errno, "resolver");
 	caps_drop_all();
 	unsigned budget = fd_budget();
 	p->conc = p->o.jobs < budget ? p->o.jobs : budget;

@@ -338,6 +338,16 @@ for a in "tcp://h" "ftp://h" "--format xml $T" "-j 0 $T" "--status 2xx $H/" "" "
 		ok "usage error '$a': exit 2, one line"
 	else fail "usage error '$a'" "rc $RC; $(cat "$ERR")"; fi
 done
+run "usage error under --format json" --format json "tcp://h" "$T"
+if [ "$RC" = 2 ] && python3 -c '
+import json, sys
+l = [json.loads(x) for x in open(sys.argv[1])]
+assert len(l) == 1 and l[0]["type"] == "error" and l[0]["code"] == "usage" and l[0]["exit"] == 2, l
+assert "invalid target" in l[0]["message"]' "$OUT"; then ok "--format json: a usage error is also one error line"
+else fail "--format json: error line" "rc $RC; $(cat "$OUT" "$ERR")"; fi
+run "missing file under --format json" --format json -f "$TEST_TMP/no-such-file"
+[ "$RC" = 2 ] && grep -q '"code":"io"' "$OUT" && ok "--format json: unreadable -f file is an io error line" ||
+	fail "--format json: io error line" "rc $RC; $(cat "$OUT" "$ERR")"
 PROBE_TIMEOUT=soon run "bad PROBE_TIMEOUT" "$T"
 [ "$RC" = 2 ] && grep -q PROBE_TIMEOUT "$ERR" && ok "bad PROBE_TIMEOUT: exit 2" || fail "bad PROBE_TIMEOUT" "rc $RC; $(cat "$ERR")"
 run "bad target file line" -f <(printf '%s\n' "$T" "tcp://h:1 color=red")
