@@ -43,6 +43,7 @@
 #include "opt.h"
 #include "probe_render.h"
 #include "seqtrack.h"
+#include "sig.h"
 #include "probe_target.h"
 #include "resolve.h"
 #include "stats.h"
@@ -1025,8 +1026,11 @@ static void tgt_cb(struct loop *l, struct loop_io *io, uint32_t ev)
 			fail_errno(p, t, err, NULL);
 			return;
 		}
-		if (!(ev & EPOLLOUT))
+		if (!(ev & EPOLLOUT)) {
+			if (ev & (EPOLLERR | EPOLLHUP))
+				attempt_end(p, t, 0, "connect", "connection closed while connecting");
 			return;
+		}
 		connected(p, t);
 		return;
 	}
@@ -1283,8 +1287,13 @@ static const char *phase_text(const struct tgt *t)
 	return "";
 }
 
-static void cancel_rest(struct probe *p, const char *why, int timed_out)
+enum cancel { CANCEL_SKIP, CANCEL_TIMEOUT, CANCEL_SIGNAL };
+
+/* End every undecided target: skipped (--any held), failed at --timeout,
+ * or failed because a signal interrupted the run. */
+static void cancel_rest(struct probe *p, const char *why, enum cancel how)
 {
+	int timed_out = how != CANCEL_SKIP;
 	for (size_t i = 0; i < p->n; i++) {
 		struct tgt *t = &p->t[i];
 		if (t->state == TS_DONE)
@@ -1299,10 +1308,13 @@ static void cancel_rest(struct probe *p, const char *why, int timed_out)
 			}
 			char last[sizeof t->reason];
 			memcpy(last, t->reason, sizeof last);
-			snprintf(t->reason, sizeof t->reason, "%s at --timeout: %.80s",
+			snprintf(t->reason, sizeof t->reason, "%s %s: %.70s",
 			         p->o.invert ? "still up" : "still failing",
+			         how == CANCEL_SIGNAL ? "when interrupted" : "at --timeout",
 			         last[0] ? last : "not checked");
-			if (!t->error)
+			if (how == CANCEL_SIGNAL)
+				t->error = "interrupted";
+			else if (!t->error)
 				t->error = "timeout";
 			finish_target(p, t, 0);
 		} else {
@@ -1318,7 +1330,7 @@ static void cancel_rest(struct probe *p, const char *why, int timed_out)
 static void check_finished(struct probe *p)
 {
 	if (p->o.wait && p->o.any && p->passed > 0) {
-		cancel_rest(p, "not needed (--any)", 0);
+		cancel_rest(p, "not needed (--any)", CANCEL_SKIP);
 		p->finished = 1;
 		return;
 	}
@@ -1332,7 +1344,7 @@ static int64_t tick(struct probe *p)
 {
 	int64_t now = clock_mono_ns();
 	if (p->o.wait && now >= p->wait_deadline) {
-		cancel_rest(p, NULL, 1);
+		cancel_rest(p, NULL, CANCEL_TIMEOUT);
 		p->finished = 1;
 		return -1;
 	}
@@ -1649,6 +1661,7 @@ int probe_main(int argc, char **argv)
 	live_start(p);
 
 	p->wait_deadline = p->start_ns + p->o.timeout_ns;
+	sig_catch(0);
 	while (!p->finished) {
 		int64_t next = tick(p);
 		if (p->finished)
@@ -1659,14 +1672,27 @@ int probe_main(int argc, char **argv)
 		}
 		if (loop_once(&p->loop, next) < 0)
 			die_sys(2, "epoll_wait");
+		if (sig_int) {
+			/* SIGINT/SIGTERM: still write the report (the CI wants
+			 * its JUnit file), then exit 130 */
+			cancel_rest(p, NULL, CANCEL_SIGNAL);
+			break;
+		}
 		check_finished(p);
 		if (p->live && p->bar)
 			live_bar(p, 0);
 	}
-	int code = verdict(p);
+	int code = sig_int ? 130 : verdict(p);
 	report_end(p, code);
+	if (p->rv)
+		resolver_free(p->rv);
 	if (code == 0 && p->o.cmd) {
 		fflush(NULL);
+		/* the command gets the dispositions we were started with */
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGALRM, SIG_DFL);
 		execvp(p->o.cmd[0], p->o.cmd);
 		int e = errno;
 		err_num(e, "cannot run '%s'", p->o.cmd[0]);

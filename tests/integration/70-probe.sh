@@ -226,6 +226,19 @@ run "no exec when the wait fails" --wait -t 300ms "tcp://127.0.0.1:$CLOSED" -- t
 if [ "$RC" = 1 ] && [ ! -e "$TEST_TMP/ran" ]; then ok "-- COMMAND not run when the condition fails"
 else fail "-- COMMAND not run when the condition fails" "rc $RC"; fi
 
+run "exec'd command gets SIGPIPE at its default" --wait -t 5 "$T" -- sh -c 'grep SigIgn /proc/self/status'
+# SIGPIPE is signal 13: bit 12 of SigIgn
+[ "$RC" = 0 ] && [ $((0x$(awk '/SigIgn/ { print $2 }' "$OUT") >> 12 & 1)) = 0 ] && ok "-- COMMAND does not inherit an ignored SIGPIPE" ||
+	fail "-- COMMAND signal dispositions" "$(cat "$OUT")"
+# SIGINT mid-wait: the report is still written, exit 130
+"$PR" --wait -t 20 --format junit -o "$TEST_TMP/int.xml" "tcp://127.0.0.1:$CLOSED" "$T" &
+IPID=$!; _t_pids+=("$IPID")
+sleep 0.3   # let a few attempts fail first: the interruption is the test's input
+kill -INT "$IPID"; wait "$IPID"; irc=$?
+if [ "$irc" = 130 ] && grep -q 'type="interrupted"' "$TEST_TMP/int.xml" && grep -q 'tests="2" failures="1"' "$TEST_TMP/int.xml"; then
+	ok "SIGINT: exit 130, the JUnit report still written"
+else fail "SIGINT: exit 130 with a report" "rc $irc; $(cat "$TEST_TMP/int.xml")"; fi
+
 # --- many targets ---
 python3 - "$TE_PORT" "$CLOSED" >"$TEST_TMP/2000.txt" <<'EOF'
 import sys
