@@ -109,6 +109,7 @@ enum phase { PH_RESOLVE, PH_CONNECT, PH_HANDSHAKE, PH_SEND, PH_RECV };
 #define RBUF_MAX 4096          /* tcp/udp/unix reply kept for --expect */
 #define BODY_MAX ((size_t)256 * 1024)/* http body kept for --body-match */
 #define ICMP_DATALEN 56
+#define ADDRS_MAX 8            /* addresses of a name tried in turn */
 
 struct probe;
 
@@ -131,6 +132,8 @@ struct tgt {
 	struct http_parser *hp;
 	struct tls *tls;
 	struct resolve_req *rq;    /* the lookup in flight */
+	struct sb_addr *addrs;     /* a name's addresses, RFC 6724 order */
+	unsigned naddrs, addr_i;   /* ... and the one in use */
 	/* the verdict */
 	int64_t time_ns, done_ns;
 	const char *error;
@@ -1011,6 +1014,7 @@ static int unix_socktype(int try)
 }
 
 static void start_connect(struct probe *p, struct tgt *t);
+static int next_addr(struct probe *p, struct tgt *t);
 
 static void tgt_cb(struct loop *l, struct loop_io *io, uint32_t ev)
 {
@@ -1023,7 +1027,8 @@ static void tgt_cb(struct loop *l, struct loop_io *io, uint32_t ev)
 		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
 			err = errno;
 		if (err) {
-			fail_errno(p, t, err, NULL);
+			if (!next_addr(p, t))
+				fail_errno(p, t, err, NULL);
 			return;
 		}
 		if (!(ev & EPOLLOUT)) {
@@ -1135,6 +1140,26 @@ static int open_socket(struct probe *p, struct tgt *t, int family, int type)
 	return fd;
 }
 
+/* A connect failed: with another address of the name left, close this
+ * socket and connect to that one within the same attempt (1), else 0. */
+static int next_addr(struct probe *p, struct tgt *t)
+{
+	if (t->phase != PH_CONNECT || t->addr_i + 1 >= t->naddrs)
+		return 0;
+	if (t->io.fd >= 0) {
+		loop_del(&p->loop, &t->io);
+		close(t->io.fd);
+		t->io.fd = -1;
+	}
+	if (t->slot) {
+		t->slot = 0;
+		p->active--;
+	}
+	t->addr = t->addrs[++t->addr_i];
+	start_connect(p, t);
+	return 1;
+}
+
 /* Connect t->io.fd (a new socket) to t->addr. */
 static void start_connect(struct probe *p, struct tgt *t)
 {
@@ -1180,10 +1205,11 @@ static void start_connect(struct probe *p, struct tgt *t)
 		return;
 	}
 	if (r < 0 && errno != EINPROGRESS) {
-		if (family == AF_UNIX && errno == EAGAIN)
+		int e = errno;
+		if (family == AF_UNIX && e == EAGAIN)
 			attempt_end(p, t, 0, "connect", "backlog full");
-		else
-			fail_errno(p, t, errno, NULL);
+		else if (!next_addr(p, t))
+			fail_errno(p, t, e, NULL);
 		return;
 	}
 	if (loop_add(&p->loop, &t->io, r < 0 ? EPOLLOUT : EPOLLIN) < 0) {
@@ -1231,11 +1257,28 @@ static void resolved(struct resolve_req *q, int err, struct addrinfo *res,
 		            addr_strerror(err ? err : EAI_NONAME));
 		return;
 	}
-	/* the first address, in getaddrinfo's (RFC 6724) order */
-	memcpy(&t->addr.ss, res->ai_addr, res->ai_addrlen);
-	t->addr.len = res->ai_addrlen;
-	t->have_addr = 1;
+	/* keep up to ADDRS_MAX addresses in getaddrinfo's (RFC 6724) order;
+	 * a connect that fails moves on to the next (localhost may be ::1
+	 * first while the service listens on 127.0.0.1 only) */
+	free(t->addrs);
+	t->addrs = calloc(ADDRS_MAX, sizeof *t->addrs);
+	t->naddrs = 0;
+	for (struct addrinfo *ai = res; ai && t->addrs && t->naddrs < ADDRS_MAX;
+	     ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof t->addrs[0].ss)
+			continue;
+		memcpy(&t->addrs[t->naddrs].ss, ai->ai_addr, ai->ai_addrlen);
+		t->addrs[t->naddrs++].len = ai->ai_addrlen;
+	}
 	freeaddrinfo(res);
+	if (t->naddrs == 0) {
+		attempt_end(p, t, 0, "resolve", "could not resolve '%s': %s", t->host,
+		            t->addrs ? "no usable address" : "out of memory");
+		return;
+	}
+	t->addr_i = 0;
+	t->addr = t->addrs[0];
+	t->have_addr = 1;
 	after_resolve(p, t);
 }
 
@@ -1252,6 +1295,10 @@ static void start_attempt(struct probe *p, struct tgt *t, int64_t now)
 	t->unix_try = t->unix_type == PT_UNIX_AUTO ? PT_UNIX_STREAM : (int)t->unix_type;
 	if (!t->have_addr && resolve_now(t) == 0)
 		t->have_addr = 1;
+	if (t->naddrs) {
+		t->addr_i = 0;
+		t->addr = t->addrs[0];
+	}
 	if (t->have_addr) {
 		after_resolve(p, t);
 		return;

@@ -318,8 +318,10 @@ if [ "$(id -u)" = 0 ] && command -v nft >/dev/null; then
 	NS="sbprobe$$"
 	mkdir -p "/etc/netns/$NS"
 	echo "nameserver 198.18.0.53" >"/etc/netns/$NS/resolv.conf"
+	printf '::1 dual.test\n127.0.0.1 dual.test\n' >"/etc/netns/$NS/hosts"
 	at_exit "ip netns del $NS; rm -rf /etc/netns/$NS"
 	ip netns add "$NS" && ip -n "$NS" link set lo up && ip -n "$NS" addr add 198.18.0.1/15 dev lo &&
+		ip -n "$NS" addr add 2001:db8::1/64 dev lo nodad &&
 		ip netns exec "$NS" nft -f - <<'EOF'
 table inet t {
 	chain in {
@@ -336,6 +338,12 @@ EOF
 	else fail "silent resolver: bounded by the deadline" "rc $rrc, $ms ms: $(cat "$TEST_TMP/res.out")"; fi
 	jcheck "silent resolver: timed out resolving; the other target unaffected" "$TEST_TMP/res.out" \
 		"r['tcp://db.invalid.example:5432']['error'] == 'timeout' and 'resolving' in r['tcp://db.invalid.example:5432']['reason'] and r['icmp://127.0.0.1']['ok']"
+	# a name with two addresses (::1 first, RFC 6724) and a server on
+	# 127.0.0.1 only: the refused first address falls through to the second
+	start_server DUAL ip netns exec "$NS" "$SOCKBOX_BIN/tcp-echo" -l -b 127.0.0.1 0
+	ip netns exec "$NS" "$PR" --format json "tcp://dual.test:$DUAL_PORT" >"$TEST_TMP/dual.out" 2>&1
+	jcheck "a name's next address is tried when the first is refused" "$TEST_TMP/dual.out" \
+		"r['tcp://dual.test:$DUAL_PORT']['ok'] and r['tcp://dual.test:$DUAL_PORT']['address'] == '127.0.0.1:$DUAL_PORT'"
 	t0=$(now_ms)
 	ip netns exec "$NS" timeout 20 "$PR" --wait -t 1500ms tcp://db.invalid.example:5432 >"$TEST_TMP/resw.out" 2>&1
 	rrc=$? ms=$(($(now_ms) - t0))
