@@ -27,6 +27,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <linux/filter.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -110,6 +111,7 @@ enum phase { PH_RESOLVE, PH_CONNECT, PH_HANDSHAKE, PH_SEND, PH_RECV };
 #define BODY_MAX ((size_t)256 * 1024)/* http body kept for --body-match */
 #define ICMP_DATALEN 56
 #define ADDRS_MAX 8            /* addresses of a name tried in turn */
+#define UDP_COPIES 3           /* datagrams per udp attempt (loss happens) */
 
 struct probe;
 
@@ -124,6 +126,7 @@ struct tgt {
 	const struct status_set *status;
 	int64_t timeout_ns, max_rtt_ns;
 	int64_t start_ns, deadline_ns, next_ns;
+	int64_t resend_ns;         /* udp: the next copy of the datagram, or 0 */
 	/* the attempt in flight */
 	char *out;                 /* bytes to send */
 	size_t out_len, out_off;
@@ -144,6 +147,7 @@ struct tgt {
 	enum tstate state;
 	enum phase phase;
 	unsigned attempts;
+	unsigned resends;          /* udp: copies sent after the first */
 	int have_addr;
 	int slot;                  /* counted in p->active (-j) */
 	int header_ok;
@@ -408,6 +412,31 @@ static unsigned fd_budget(void)
 
 static void icmp_cb(struct loop *l, struct loop_io *io, uint32_t ev);
 
+/* A raw ICMP socket gets every ICMP message on the host, other pings'
+ * floods included: let the kernel keep only echo replies with our
+ * identifier, and the errors that may quote our requests, so a busy host
+ * cannot overflow our receive queue (iputils ping does the same). */
+static void icmp_raw_filter(int fd, int v6, uint16_t ident)
+{
+	struct sock_filter f[] = {
+		/* IPv4 raw data starts at the IP header: X = its length */
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ident, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v6 ? ICMP6_ECHOREPLY : ICMP4_ECHOREPLY, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	/* IPv6 raw data starts at the ICMPv6 header: X stays 0 */
+	if (v6)
+		f[0] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 0);
+	struct sock_fprog prog = { (unsigned short)(sizeof f / sizeof f[0]), f };
+	/* best effort: without it we still match by identifier ourselves */
+	(void)setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+}
+
 static void icmp_open(struct probe *p)
 {
 	for (int v6 = 0; v6 < 2; v6++) {
@@ -423,6 +452,12 @@ static void icmp_open(struct probe *p)
 			p->icmp_raw[v6] = 1;
 		}
 		p->icmp_errno[v6] = fd < 0 ? errno : 0;
+		if (fd >= 0 && p->icmp_raw[v6])
+			icmp_raw_filter(fd, v6, p->icmp_id);
+		if (fd >= 0) {
+			int rb = 1 << 20;   /* room for bursts of replies */
+			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof rb);
+		}
 		p->icmp[v6].io.fd = fd;
 		p->icmp[v6].io.cb = icmp_cb;
 		p->icmp[v6].p = p;
@@ -576,6 +611,7 @@ static void report_result(struct probe *p, const struct tgt *t)
 
 static void attempt_clear(struct probe *p, struct tgt *t)
 {
+	t->resend_ns = 0;
 	if (t->rq) {
 		resolve_cancel(t->rq);
 		t->rq = NULL;
@@ -891,10 +927,30 @@ static void recv_ready(struct probe *p, struct tgt *t)
 	expect_feed(p, t, rx, (size_t)n);
 }
 
+/* udp: the same datagram again, UDP_COPIES in all, evenly over the
+ * attempt's deadline, so one lost datagram does not fail the check. */
+static int64_t udp_resend_step(const struct tgt *t)
+{
+	return (t->deadline_ns - t->start_ns) / UDP_COPIES;
+}
+
+static void udp_resend(struct probe *p, struct tgt *t, int64_t now)
+{
+	t->resends++;
+	t->resend_ns = t->resends + 1 < UDP_COPIES ? now + udp_resend_step(t) : 0;
+	if (send(t->io.fd, t->out, t->out_len, MSG_NOSIGNAL) < 0 &&
+	    errno != EAGAIN && errno != ENOBUFS)
+		fail_errno(p, t, errno, "send");
+}
+
 static void after_send(struct probe *p, struct tgt *t)
 {
 	if (is_http(t->scheme) || t->expect || t->scheme == PT_UDP) {
 		t->phase = PH_RECV;
+		if (t->scheme == PT_UDP) {
+			t->resends = 0;
+			t->resend_ns = clock_mono_ns() + udp_resend_step(t);
+		}
 		want(p, t, EPOLLIN);
 	} else {
 		attempt_end(p, t, 1, NULL, NULL);
@@ -1402,6 +1458,8 @@ static int64_t tick(struct probe *p)
 			if (now >= t->deadline_ns) {
 				attempt_end(p, t, 0, "timeout", "timed out %s", phase_text(t));
 				check_finished(p);
+			} else if (t->resend_ns && now >= t->resend_ns) {
+				udp_resend(p, t, now);
 			}
 		}
 		if (t->state == TS_PENDING) {
@@ -1415,7 +1473,8 @@ static int64_t tick(struct probe *p)
 			check_finished(p);
 		}
 		if (t->state == TS_ACTIVE)
-			next = clock_min_deadline(next, t->deadline_ns);
+			next = clock_min_deadline(clock_min_deadline(next, t->deadline_ns),
+			                          t->resend_ns ? t->resend_ns : -1);
 		else if (t->state == TS_PENDING && t->next_ns > now)
 			next = clock_min_deadline(next, t->next_ns);
 	}

@@ -77,6 +77,18 @@ EOF
 start_server SIL python3 "$TEST_TMP/peer.py" silent || fail "silent peer starts"
 start_server TRK python3 "$TEST_TMP/peer.py" trickle || fail "trickling peer starts"
 start_server PONG python3 "$TEST_TMP/peer.py" pong || fail "pong peer starts"
+# a udp echo that drops every first copy of a datagram (loss, as on a real
+# network): probe's retransmission within the attempt gets the echo back
+start_server LOSSY python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], flush=True)
+seen = set()
+while True:
+    d, a = s.recvfrom(2048)
+    if d in seen: s.sendto(d, a)
+    else: seen.add(d)
+' || fail "lossy udp peer starts"
 # a closed port: a server's port after it stopped
 start_server GONE "$SOCKBOX_BIN/tcp-echo" -l 0 && stop_server GONE
 CLOSED=$GONE_PORT
@@ -174,6 +186,9 @@ expect_rc "redis-style PING/+PONG" 0 -s 'PING\r\n' -e +PONG "tcp://127.0.0.1:$PO
 expect_rc "echo request/response" 0 -s 'hello\n' -e hello "$T" "unix://$TEST_TMP/stream.sock" \
 	"unix://$TEST_TMP/dgram.sock" "unix://@sbprobe-$$" "unix://$TEST_TMP/socat.sock"
 expect_rc "udp send/expect" 0 -s 'abc' -e abc "udp://127.0.0.1:$UE_PORT"
+expect_rc "udp: a lost datagram is sent again within the attempt" 0 -t 900ms --format json "udp://127.0.0.1:$LOSSY_PORT"
+jcheck "udp: one attempt, answered after the second copy (~300 ms)" "$OUT" \
+	"list(r.values())[0]['attempts'] == 1 and 250 <= list(r.values())[0]['time_ms'] < 700"
 expect_rc "silent peer with --expect fails at the deadline" 1 -t 700ms -e '+OK' "tcp://127.0.0.1:$SIL_PORT"
 if [ "$MS" -ge 650 ] && [ "$MS" -lt 1500 ] && grep -q 'timed out' "$OUT"; then ok "silent peer: timed out after ${MS} ms"
 else fail "silent peer: timed out near 700 ms" "$MS ms: $(cat "$OUT")"; fi
