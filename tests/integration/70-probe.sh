@@ -106,8 +106,8 @@ ss = [socket.socket() for _ in range(int(sys.argv[1]))]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"; }
 start_nginx() {
-	local try
-	for try in 1 2 3; do
+	local _
+	for _ in 1 2 3; do
 		read -r PH PS <<<"$(free_ports 2)"
 		cat >"$ND/nginx.conf" <<EOF
 daemon off;
@@ -300,8 +300,7 @@ EOF
 expect_rc "tap report, all pass" 0 --format tap -o "$TEST_TMP/pass.tap" "$T" "$H/"
 check "tap: prove accepts it" prove -e cat "$TEST_TMP/pass.tap"
 expect_rc "tap report, one fails" 1 --format tap -o "$TEST_TMP/fail.tap" "$T" "tcp://127.0.0.1:$CLOSED"
-pout=$(prove -v -e cat "$TEST_TMP/fail.tap" 2>&1)
-if [ $? != 0 ] && grep -q "Failed 1/2" <<<"$pout"; then ok "tap: prove counts 1 of 2 failed"
+if ! pout=$(prove -v -e cat "$TEST_TMP/fail.tap" 2>&1) && grep -q "Failed 1/2" <<<"$pout"; then ok "tap: prove counts 1 of 2 failed"
 else fail "tap: prove counts the failure" "$pout"; fi
 # live status on a terminal, report to a file
 if command -v script >/dev/null; then
