@@ -1699,17 +1699,13 @@ static void parse_args(struct probe *p, int argc, char **argv)
 	}
 }
 
-int probe_main(int argc, char **argv)
+/* Set-up, before the first network read: the report file, the event
+ * loop, the ICMP sockets (CAP_NET_RAW for a raw one), libssl and the CA
+ * files, the resolver; then every capability is dropped and the
+ * concurrency fitted to the descriptors left. */
+static void setup(struct probe *p)
 {
-	static struct probe pr;
-	struct probe *p = &pr;
-	static struct rtt_stats rtt;
-	p->rtt = &rtt;
-	stats_init(p->rtt);
-	p->icmp[0].io.fd = p->icmp[1].io.fd = -1;
-	parse_args(p, argc, argv);
-
-	/* set-up: report file, descriptors, ICMP sockets; then drop caps */
+	int need_icmp = 0, need_tls = 0, need_rv = 0;
 	p->rep = stdout;
 	if (p->o.out_path) {
 		p->rep = fopen(p->o.out_path, "we");
@@ -1718,28 +1714,23 @@ int probe_main(int argc, char **argv)
 	}
 	if (loop_init(&p->loop) < 0)
 		setup_fail(p, "setup", 0, errno, "epoll");
-	int need_icmp = 0;
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		need_icmp |= p->t[i].scheme == PT_ICMP;
+		need_tls |= p->t[i].scheme == PT_HTTPS;
+		need_rv |= needs_lookup(&p->t[i]);
+	}
 	p->start_ns = clock_mono_ns();
 	p->rng = (uint64_t)clock_wall_ns() ^ ((uint64_t)getpid() << 32);
 	p->icmp_id = (uint16_t)backoff_rand(&p->rng);
 	if (need_icmp)
 		icmp_open(p);
-	int need_tls = 0;
-	for (size_t i = 0; i < p->n; i++)
-		need_tls |= p->t[i].scheme == PT_HTTPS;
 	if (need_tls) {
-		/* libssl and the CA files are loaded now, before any network read */
 		char err[TLS_ERRMSG_MAX];
 		int code = 0;
 		p->tls_ctx = tls_ctx_new(&p->o.tls, &code, err, sizeof err);
 		if (!p->tls_ctx)
 			setup_fail(p, "tls", 0, 0, "%s", err);
 	}
-	int need_rv = 0;
-	for (size_t i = 0; i < p->n && !need_rv; i++)
-		need_rv = needs_lookup(&p->t[i]);
 	if (need_rv && !(p->rv = resolver_new(&p->loop)))
 		setup_fail(p, "setup", 0, errno, "resolver");
 	caps_drop_all();
@@ -1748,10 +1739,14 @@ int probe_main(int argc, char **argv)
 	if (p->conc < p->o.jobs && p->conc < p->n && !p->o.quiet)
 		err_msg("note: descriptor limit: at most %u check%s at once (-j %u)",
 		        p->conc, p->conc == 1 ? "" : "s", p->o.jobs);
+}
 
+/* The report's first lines and the live display. */
+static void report_start(struct probe *p)
+{
+	size_t w = 0;
 	p->live = !p->o.quiet && isatty(STDOUT_FILENO) &&
 	          (p->o.fmt == FMT_TEXT || p->rep != stdout);
-	size_t w = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		size_t l = strlen(p->t[i].name);
 		if (l > w)
@@ -1765,9 +1760,13 @@ int probe_main(int argc, char **argv)
 		pr_tap_start(&p->buf, (unsigned)p->n);
 	flush_buf(p, p->rep);
 	live_start(p);
+}
 
+/* Until every target is decided, --wait's condition holds or fails, or a
+ * signal arrives. */
+static void run(struct probe *p)
+{
 	p->wait_deadline = p->start_ns + p->o.timeout_ns;
-	sig_catch(0);
 	while (!p->finished) {
 		int64_t next = tick(p);
 		if (p->finished)
@@ -1788,21 +1787,44 @@ int probe_main(int argc, char **argv)
 		if (p->live && p->bar)
 			live_bar(p, 0);
 	}
+}
+
+static const int caught[] = { SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGALRM };
+
+/* exec COMMAND with the signal dispositions probe was started with. */
+static int exec_command(struct probe *p, const struct sigaction *orig)
+{
+	fflush(NULL);
+	for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
+		sigaction(caught[i], &orig[i], NULL);
+	execvp(p->o.cmd[0], p->o.cmd);
+	int e = errno;
+	err_num(e, "cannot run '%s'", p->o.cmd[0]);
+	return e == ENOENT ? 127 : 126;
+}
+
+int probe_main(int argc, char **argv)
+{
+	static struct probe pr;
+	static struct rtt_stats rtt;
+	struct sigaction orig[sizeof caught / sizeof caught[0]];
+	struct probe *p = &pr;
+
+	p->rtt = &rtt;
+	stats_init(p->rtt);
+	p->icmp[0].io.fd = p->icmp[1].io.fd = -1;
+	parse_args(p, argc, argv);
+	setup(p);
+	report_start(p);
+	for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
+		sigaction(caught[i], NULL, &orig[i]);
+	sig_catch(0);
+	run(p);
 	int code = sig_int ? 130 : verdict(p);
 	report_end(p, code);
 	if (p->rv)
 		resolver_free(p->rv);
-	if (code == 0 && p->o.cmd) {
-		fflush(NULL);
-		/* the command gets the dispositions we were started with */
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
-		execvp(p->o.cmd[0], p->o.cmd);
-		int e = errno;
-		err_num(e, "cannot run '%s'", p->o.cmd[0]);
-		return e == ENOENT ? 127 : 126;
-	}
+	if (code == 0 && p->o.cmd)
+		return exec_command(p, orig);
 	return code;
 }
