@@ -96,10 +96,10 @@ static const struct applet_help help = {
 	"Check many targets at once, or with --wait retry them (exponential\n"
 	"backoff with jitter) until all pass, then exec COMMAND.  Targets:\n"
 	"tcp://HOST:PORT udp://HOST:PORT unix:///PATH unix://@NAME icmp://HOST\n"
-	"http://HOST[:PORT]/PATH.  Durations take units (200ms, 5s, 1m).\n"
+	"http://HOST[:PORT]/PATH https://...  Durations take units (200ms, 5s).\n"
 	"Environment: PROBE_TIMEOUT, PROBE_INTERVAL set --timeout, --interval.\n"
 	"Exit status: 0 condition holds, 1 some target failed or the wait timed\n"
-	"out, 2 usage or setup error; with COMMAND, the command's status.",
+	"out, 2 usage or setup error, 130 interrupted; with COMMAND, its status.",
 	opts,
 };
 
