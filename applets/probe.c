@@ -5,17 +5,22 @@
  *   probe --wait [--any] [--invert] [-t DUR] TARGET... -- COMMAND ARGS
  *
  * Targets: tcp://HOST:PORT, udp://HOST:PORT, unix:///PATH, unix://@NAME,
- * icmp://HOST, http://HOST[:PORT]/PATH (https:// is refused until the TLS
- * module exists), or -f FILE with one target per line and per-line options
- * (lib/pure/probe_target.h).  One thread, one epoll loop for every target
- * of every kind; each attempt has its own deadline; at most -j attempts
- * hold a descriptor at once, fewer when RLIMIT_NOFILE is lower (or socket()
- * reports EMFILE: the target waits for a free slot instead of failing).
+ * icmp://HOST, http(s)://HOST[:PORT]/PATH, or -f FILE with one target per
+ * line and per-line options (lib/pure/probe_target.h).  One thread, one
+ * epoll loop for every target of every kind (names: lib/sys/resolve, whose
+ * glibc lookup threads only hand results to the loop); each attempt has
+ * its own deadline; at most -j attempts are in flight, fewer when
+ * RLIMIT_NOFILE is lower (or socket() reports EMFILE: the target waits for
+ * a free slot instead of failing).  A target's life: PENDING -> ACTIVE
+ * (resolve, connect, TLS handshake, send, receive) -> DONE, or back to
+ * PENDING after a backoff step under --wait.  Verdicts are rendered by
+ * lib/pure/probe_render as they are reached (JUnit: at the end).
  *
  * Exit: 0 the condition holds (all passed; with --any one passed; with
  * --invert all down), 1 it does not (or --wait reached --timeout), 2 usage
- * or setup errors.  With `-- COMMAND` the command is exec'd once the
- * condition holds, so its exit status is probe's. */
+ * or setup errors, 130 interrupted (the report is still written).  With
+ * `-- COMMAND` the command is exec'd once the condition holds, so its exit
+ * status is probe's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
