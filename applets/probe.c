@@ -66,6 +66,7 @@ enum {
 	OPT_HEADER,
 	OPT_FORMAT,
 	OPT_CACERT,
+	OPT_JSON,
 };
 
 static const struct opt opts[] = {
@@ -91,6 +92,7 @@ static const struct opt opts[] = {
 	{ 'k', "insecure", NULL, "https: do not verify the certificate" },
 	{ 'E', "regex", NULL, "match TEXT as a POSIX extended regular expression" },
 	{ OPT_FORMAT, "format", "FMT", "report as text, json, junit or tap" },
+	{ OPT_JSON, "json", NULL, "same as --format json (every applet's --json)" },
 	{ 'o', "output", "FILE", "write the report to FILE; the terminal shows progress" },
 	{ 'q', "quiet", NULL, "no live status and no notes" },
 	{ 0, NULL, NULL, NULL },
@@ -1638,6 +1640,7 @@ static void parse_args(struct probe *p, int argc, char **argv)
 		case OPT_HEADER: o->header = st.arg; break;
 		case 'E': o->regex = 1; break;
 		case OPT_FORMAT: o->fmt = parse_format(st.arg); break;
+		case OPT_JSON: o->fmt = FMT_JSON; break;
 		case 'o': o->out_path = st.arg; break;
 		case 'q': o->quiet = 1; break;
 		case OPT_CACERT: o->tls.cafile = st.arg; break;

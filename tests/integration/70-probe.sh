@@ -198,7 +198,7 @@ else fail "trickle: ended near 800 ms" "$MS ms: $(cat "$OUT")"; fi
 PROBE_TIMEOUT=300ms run "PROBE_TIMEOUT" -e x "tcp://127.0.0.1:$SIL_PORT"
 if [ "$RC" = 1 ] && [ "$MS" -lt 1000 ]; then ok "PROBE_TIMEOUT sets the deadline (${MS} ms)"
 else fail "PROBE_TIMEOUT sets the deadline" "rc $RC, $MS ms"; fi
-expect_rc "--max-rtt breached" 1 --max-rtt 1ns --format json "$T"
+expect_rc "--max-rtt breached" 1 --max-rtt 1ns --json "$T"
 jcheck "max-rtt error code" "$OUT" "r['$T']['error'] == 'max_rtt'"
 
 # --- wait mode ---
