@@ -272,6 +272,22 @@ jcheck "RLIMIT_NOFILE 24 < -j 256: all 2,000 checked, none failed with EMFILE" "
 [ "$nrc" = 1 ] && grep -q 'descriptor limit' "$TEST_TMP/nofile.err" && ok "lowered concurrency noted on stderr" ||
 	fail "lowered concurrency noted" "rc $nrc; $(cat "$TEST_TMP/nofile.err")"
 
+# the limit lowered under a running probe (prlimit): socket() then fails
+# with EMFILE, and probe runs fewer checks at once instead of failing them
+if command -v prlimit >/dev/null; then
+	python3 -c 'import sys; print("\n".join(["tcp://127.0.0.1:%s" % sys.argv[1]] * 300))' "$TE_PORT" >"$TEST_TMP/300.txt"
+	"$PR" --wait -t 3 -T 300ms -i 50ms --max-interval 100ms -e never --json -f "$TEST_TMP/300.txt" \
+		>"$TEST_TMP/emfile.out" 2>"$TEST_TMP/emfile.err" &
+	EPID=$!; _t_pids+=("$EPID")
+	wait_until 100 grep -q '"type":"start"' "$TEST_TMP/emfile.out"
+	prlimit --pid "$EPID" --nofile=40:40
+	wait "$EPID"
+	jcheck "EMFILE mid-run: every target decided by its own check, none by EMFILE" "$TEST_TMP/emfile.out" \
+		"s['failed'] == 300 and sum(1 for l in open(sys.argv[1]) if 'waiting for the expected bytes' in l) == 300 and not any('open files' in l for l in open(sys.argv[1]))"
+	grep -q 'out of descriptors: at most' "$TEST_TMP/emfile.err" && ok "EMFILE mid-run: concurrency lowered, noted once" ||
+		fail "EMFILE mid-run: note" "$(cat "$TEST_TMP/emfile.err")"
+fi
+
 # --- reports ---
 expect_rc "junit report" 1 --format junit -o "$TEST_TMP/r.xml" "$T" "tcp://127.0.0.1:$CLOSED" "$H/fail"
 check "junit: nothing on stdout when not a terminal" test ! -s "$OUT"
