@@ -7,6 +7,7 @@
 APPLET(http_get, "http-get", CAPS_NONE)
 APPLET(ping, "ping", CAPS_AND(CAP_NET_RAW, CAP_NET_ADMIN))
 APPLET(ping, "ping6", CAPS_AND(CAP_NET_RAW, CAP_NET_ADMIN))
+APPLET(probe, "probe", CAP_NET_RAW)
 APPLET(selftest, "selftest", CAPS_NONE)
 APPLET(tcp_echo, "tcp-echo", CAPS_NONE)
 APPLET(tcp_watch, "tcp-watch", CAPS_NONE)

@@ -47,7 +47,8 @@ static const struct applet_help help = {
 	"it with the matching client, ping 127.0.0.1 and ::1, fetch a\n"
 	"Content-Length and a chunked body from a built-in HTTP responder (and\n"
 	"over TLS, with a certificate made in memory that lives ten minutes),\n"
-	"and watch the test's own TCP connection come and go with tcp-watch.\n"
+	"watch the test's own TCP connection come and go with tcp-watch, and\n"
+	"see a server up, then down, with probe.\n"
 	"Exit status: 0 when no check failed, 1 otherwise, 2 on usage or set-up errors, 130 when interrupted.",
 	opts,
 };
@@ -705,6 +706,42 @@ static void check_https(struct selftest *t, int unused)
 	reap(t, srv, clock_mono_ns() + t->timeout_ns);
 }
 
+/* probe: a tcp-echo server seen up (with a send/expect exchange), then,
+ * once stopped, seen down (refused), with the documented exit codes. */
+static void check_probe(struct selftest *t, int unused)
+{
+	const char *name = "probe";
+	struct server s;
+	char why[300], target[64];
+	char *srv[] = { "tcp-echo", "-l", "-b", "127.0.0.1", "0", NULL };
+	if (server_start(t, &s, srv, why, sizeof why) < 0) {
+		report(t, FAIL, name, "%s", why);
+		return;
+	}
+	snprintf(target, sizeof target, "tcp://127.0.0.1:%s", s.port);
+	char *up[] = { "probe", "-q", "-t", "2", "-s", "sockbox\\n", "-e", "sockbox",
+	               target, NULL };
+	char *down[] = { "probe", "-q", "-t", "2", target, NULL };
+	char *out = malloc(OUT_MAX);
+	if (!out)
+		die_sys(1, "out of memory");
+	int rc = run(t, up, out, OUT_MAX);
+	int src = server_stop(t, &s);
+	if (rc != 0 || !strstr(out, "1 passed")) {
+		report(t, FAIL, name, "%s up: exit %d: %s", target, rc, last_line(out));
+	} else if (src != 0) {
+		report(t, FAIL, name, "tcp-echo exit %d after SIGTERM", src);
+	} else {
+		rc = run(t, down, out, OUT_MAX);
+		if (rc != 1 || !strstr(out, "refused"))
+			report(t, FAIL, name, "%s down: exit %d (want 1): %s", target, rc,
+			       last_line(out));
+		else
+			report(t, PASS, name, "%s seen up (send/expect), then refused", target);
+	}
+	free(out);
+}
+
 /* tcp-watch must see a connection of ours reach ESTABLISHED and leave it. */
 static void check_watch(struct selftest *t, int unused)
 {
@@ -822,7 +859,7 @@ int selftest_main(int argc, char **argv)
 		{ check_tcp, 0 }, { check_tcp, 1 }, { check_udp, 0 },
 		{ check_uds, 0 }, { check_uds, 1 }, { check_uds, 2 },
 		{ check_ping, 0 }, { check_ping, 1 }, { check_http, 0 },
-		{ check_https, 0 }, { check_watch, 0 },
+		{ check_https, 0 }, { check_watch, 0 }, { check_probe, 0 },
 	};
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !sig_int; i++)
 		checks[i].fn(&t, checks[i].arg);

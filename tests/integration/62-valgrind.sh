@@ -98,6 +98,18 @@ if has tcp-watch; then
 else
 	skip "memcheck clean: tcp-watch" "no tcp-watch applet in this build"
 fi
+if has probe; then
+	# numeric targets only: glibc's lookup threads keep per-thread resolver
+	# state that memcheck reports as lost (not ours)
+	start_server PE "$SOCKBOX" tcp-echo -l -b 127.0.0.1 0
+	start_server PH python3 "$HERE/http_server.py"
+	vg "probe tcp/http/unix, json" 1 probe -t 2 --format json "tcp://127.0.0.1:$PE_PORT" \
+		tcp://127.0.0.1:1 "http://127.0.0.1:$PH_PORT/cl" "http://127.0.0.1:$PH_PORT/bad-chunk-size" \
+		"unix://$TEST_TMP/none.sock"
+	vg "probe send/expect, junit" 0 probe -t 2 -s 'ping\n' -e ping --format junit "tcp://127.0.0.1:$PE_PORT"
+	vg "probe --wait at --timeout, tap" 1 probe --wait -t 0.5 --format tap tcp://127.0.0.1:1
+	stop_server PE
+fi
 if has ping && [ "$(id -u)" = 0 ]; then
 	vg "ping -c 3 127.0.0.1" 0 ping -c 3 -i 0.01 127.0.0.1
 	vg "ping -c 2 ::1" 0 ping -c 2 -i 0.01 ::1
