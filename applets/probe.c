@@ -1832,6 +1832,11 @@ int probe_main(int argc, char **argv)
 	report_end(p, code);
 	if (p->rv)
 		resolver_free(p->rv);
+	/* nothing of ours stays open, in an exec'd command or at exit */
+	for (size_t i = 0; i < sizeof p->icmp / sizeof p->icmp[0]; i++)
+		if (p->icmp[i].io.fd >= 0)
+			close(p->icmp[i].io.fd);
+	loop_free(&p->loop);
 	if (code == 0 && p->o.cmd)
 		return exec_command(p, orig);
 	return code;
