@@ -73,16 +73,19 @@ $(BUILD)/.cflags: FORCE
 	@mkdir -p $(@D)
 	@echo '$(CC) $(ALL_CFLAGS) $(LDHARDEN)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDHARDEN)' > $@
 
-# Size over speed where the work is per row or once (tcp-watch's ss-style
-# formatting, filter language, owner scan, option handling, the /proc
-# fallback): -Os there
-# keeps the binary under its 200 KiB budget at no measurable cost.
-SIZE_OBJ := $(addprefix $(BUILD)/,applets/tcp_watch.o lib/pure/ssfmt.o \
-            lib/pure/ssfilter.o lib/pure/services.o lib/sys/owners.o \
-            lib/pure/proc_tcp.o lib/sys/sockdiag.o)
-# Cold code, built for size: the TLS glue (the work is in libssl) and the
-# one-shot selftest.
-$(BUILD)/lib/sys/tls.o $(BUILD)/applets/selftest.o: ALL_CFLAGS += -Os
+# Size: only the data paths are built for speed with $(CFLAGS) (the echo
+# engines, the event loop and socket glue, the HTTP parser and transfer,
+# TLS reads, ping's send/receive and its accounting, sock_diag decoding);
+# everything else (option handling, set-up, help, formatting, reports,
+# the filter language, selftest) is built with -Os.  Sanitizer builds keep
+# their own flags everywhere.
+SPEED_SRC := $(wildcard applets/echo/*.c) applets/http_get.c applets/ping.c \
+             applets/udp_echo.c applets/tcp_echo.c applets/uds_echo.c \
+             $(addprefix lib/sys/,loop.c net.c transport.c sockdiag.c clock.c) \
+             $(addprefix lib/pure/,http_parse.c icmp.c pingseq.c seqtrack.c \
+               stats.c echo_buf.c tcp_track.c diag_msg.c json.c)
+SIZE_OBJ := $(if $(filter 1,$(SAN)),,$(filter-out $(SPEED_SRC:%.c=$(BUILD)/%.o),\
+            $(LIB_OBJ) $(APPLET_OBJ) $(MAIN_OBJ)))
 
 $(BUILD)/%.o: %.c $(BUILD)/.cflags
 	@mkdir -p $(@D)
