@@ -247,27 +247,10 @@ fi
 if command -v nginx >/dev/null 2>&1; then
 	ND="$TEST_TMP/nginx"; mkdir -p "$ND/www" "$ND/tmp"
 	head -c 3000007 /dev/urandom >"$ND/www/file.bin"
+	NGX=
 	for try in 1 2 3; do
-		NP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-		cat >"$ND/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $ND/nginx.pid;
-error_log $ND/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $ND/tmp; proxy_temp_path $ND/tmp;
-	fastcgi_temp_path $ND/tmp; uwsgi_temp_path $ND/tmp; scgi_temp_path $ND/tmp;
-	server { listen 127.0.0.1:$NP; root $ND/www; }
-}
-EOF
-		nginx -p "$ND" -c "$ND/nginx.conf" -e "$ND/error.log" 2>"$ND/start.err" &
-		NGX=$!; _t_pids+=("$NGX")
-		# readiness: nginx prints nothing, so poll the port (bounded)
-		if wait_until 100 python3 -c "import socket; socket.create_connection(('127.0.0.1',$NP),1)"; then break; fi
-		kill "$NGX" 2>/dev/null; wait "$NGX" 2>/dev/null; NGX=
+		NP=$(free_ports 1)
+		nginx_run "$ND" "$NP" "	server { listen 127.0.0.1:$NP; root $ND/www; }" && break
 	done
 	if [ -n "${NGX:-}" ]; then
 		expect "nginx static file to stdout" 0 "" -o "$ND/got.bin" -s "http://127.0.0.1:$NP/file.bin"

@@ -33,28 +33,12 @@ printf 'small\n' >"$W/small.txt"
 
 # --- nginx: one TLS server block per case, on free ports (nginx cannot
 # listen on port 0: pick ports, and retry on a collision) ---
-free_ports() { python3 -c '
-import socket, sys
-ss = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"; }
 start_nginx() {
-
+	local _
 	for _ in 1 2 3 4 5; do
 		read -r PH PGOOD PWRONG PEXP PSELF PMTLS P13 P12 <<<"$(free_ports 8)"
 		local tls="ssl_certificate $P/good.pem; ssl_certificate_key $P/good.key;"
-		cat >"$ND/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $ND/nginx.pid;
-error_log $ND/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $ND/tmp; proxy_temp_path $ND/tmp;
-	fastcgi_temp_path $ND/tmp; uwsgi_temp_path $ND/tmp; scgi_temp_path $ND/tmp;
-	root $W;
+		nginx_run "$ND" "$P12" "	root $W;
 	server { listen 127.0.0.1:$PH;
 		location = /to-https { return 302 https://localhost:$PGOOD/small.txt; } }
 	server { listen 127.0.0.1:$PGOOD ssl; $tls
@@ -69,16 +53,7 @@ http {
 		ssl_verify_client on; ssl_client_certificate $P/ca.pem; }
 	server { listen 127.0.0.1:$P13 ssl; $tls ssl_protocols TLSv1.3; }
 	server { listen 127.0.0.1:$P12 ssl; $tls ssl_protocols TLSv1.2; }
-}
-EOF
-		nginx -p "$ND" -c "$ND/nginx.conf" -e "$ND/error.log" 2>"$ND/start.err" &
-		NGX=$!; _t_pids+=("$NGX")
-		# readiness: nginx prints nothing, so poll the last port (bounded)
-		if wait_until 100 python3 -c "import socket; socket.create_connection(('127.0.0.1',$P12),1)" &&
-			kill -0 "$NGX" 2>/dev/null; then
-			return 0
-		fi
-		kill "$NGX" 2>/dev/null; wait "$NGX" 2>/dev/null; NGX=
+" && return 0
 	done
 	return 1
 }

@@ -100,39 +100,16 @@ echo "probe test page" >"$W/index.html"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$ND/key.pem" \
 	-out "$ND/cert.pem" -days 2 -subj /CN=localhost \
 	-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1
-free_ports() { python3 -c '
-import socket, sys
-ss = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"; }
 start_nginx() {
 	local _
 	for _ in 1 2 3; do
 		read -r PH PS <<<"$(free_ports 2)"
-		cat >"$ND/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $ND/nginx.pid;
-error_log $ND/error.log;
-events { worker_connections 512; }
-http {
-	access_log off;
-	client_body_temp_path $ND/tmp; proxy_temp_path $ND/tmp;
-	fastcgi_temp_path $ND/tmp; uwsgi_temp_path $ND/tmp; scgi_temp_path $ND/tmp;
-	root $W;
+		nginx_run "$ND" "$PS" "	root $W;
 	server { listen 127.0.0.1:$PH; listen 127.0.0.1:$PS ssl;
 		ssl_certificate $ND/cert.pem; ssl_certificate_key $ND/key.pem;
-		location = /fail { return 500 "broken\n"; }
-		location = /health { add_header X-Health green always; return 200 "status: ok\n"; } }
-}
-EOF
-		nginx -p "$ND" -c "$ND/nginx.conf" -e "$ND/error.log" 2>"$ND/start.err" &
-		NGX=$!; _t_pids+=("$NGX")
-		# nginx prints nothing: poll its port (bounded)
-		if wait_until 100 python3 -c "import socket; socket.create_connection(('127.0.0.1',$PS),1)" &&
-			kill -0 "$NGX" 2>/dev/null; then return 0; fi
-		kill "$NGX" 2>/dev/null; wait "$NGX" 2>/dev/null
+		location = /fail { return 500 \"broken\n\"; }
+		location = /health { add_header X-Health green always; return 200 \"status: ok\n\"; } }
+" && return 0
 	done
 	return 1
 }

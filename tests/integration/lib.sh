@@ -175,3 +175,43 @@ done_testing() {
 	echo "1..$_t_n"
 	exit $((_t_fail > 0))
 }
+
+# free_ports N: N loopback TCP ports free at this moment, for peers that
+# cannot listen on port 0 (nginx); callers retry on a collision.
+free_ports() { python3 -c '
+import socket, sys
+ss = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"; }
+
+# nginx_run DIR PORT HTTP_BODY: nginx in the foreground of a background job
+# with everything under DIR (no daemon, one worker), HTTP_BODY inside its
+# http {} block; NGX is its pid (killed at exit).  nginx prints nothing when
+# ready, so PORT is polled (bounded).  0 once PORT accepts; else nginx is
+# stopped, NGX empty, 1 (DIR/start.err and DIR/error.log say why).
+nginx_run() {
+	local dir=$1 port=$2 body=$3
+	mkdir -p "$dir/tmp"
+	cat >"$dir/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 512; }
+http {
+	access_log off;
+	client_body_temp_path $dir/tmp; proxy_temp_path $dir/tmp;
+	fastcgi_temp_path $dir/tmp; uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
+$body
+}
+EOF
+	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" 2>"$dir/start.err" &
+	NGX=$!; _t_pids+=("$NGX")
+	if wait_until 100 python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),1)" &&
+		kill -0 "$NGX" 2>/dev/null; then
+		return 0
+	fi
+	kill "$NGX" 2>/dev/null; wait "$NGX" 2>/dev/null; NGX=
+	return 1
+}
