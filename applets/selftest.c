@@ -845,7 +845,13 @@ int selftest_main(int argc, char **argv)
 		json_end(&j, stdout);
 	}
 
-	snprintf(t.tmpdir, sizeof t.tmpdir, "/tmp/sockbox-selftest.XXXXXX");
+	/* $TMPDIR, as mktemp(1) takes it, when the socket paths inside still
+	 * fit; else /tmp */
+	const char *td = secure_getenv("TMPDIR");
+	if (!td || td[0] != '/' ||
+	    (size_t)snprintf(t.tmpdir, sizeof t.tmpdir, "%s/sockbox-selftest.XXXXXX",
+	                     td) >= sizeof t.tmpdir)
+		snprintf(t.tmpdir, sizeof t.tmpdir, "/tmp/sockbox-selftest.XXXXXX");
 	if (!mkdtemp(t.tmpdir))
 		die_sys(2, "cannot create a temporary directory");
 	cur = &t;

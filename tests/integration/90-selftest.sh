@@ -5,20 +5,12 @@
 need python3 setsid timeout
 "$SOCKBOX" --list | grep -qx selftest || skip_all "no selftest applet"
 
-# selftest makes its directory in /tmp, which every other run on the
-# machine shares: as root, each selftest here gets a /tmp of its own (our
-# directory bind-mounted in a mount namespace of its own: ST prefixes the
-# command, exec all the way, so its pid stays the selftest's), and only
-# its own leftovers count
-ST=() TMPD=/tmp
-if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
-	TMPD=$TEST_TMP/tmp
-	mkdir -m 1777 "$TMPD"
-	# (the test's own directory, under /tmp, is bound back in at its path)
-	ST=(unshare -m --propagation private -- sh -c 't=$1 own=$2; shift 2
-case $own in /tmp/?*) mkdir -p "$t/${own#/tmp/}" && mount --bind "$own" "$t/${own#/tmp/}" || exit 126 ;; esac
-mount --rbind "$t" /tmp && exec "$@"' sh "$TMPD" "$TEST_TMP")
-fi
+# selftest makes its directory in $TMPDIR (else /tmp, which every other
+# run on the machine shares): each selftest here gets a directory of its
+# own, so only its own leftovers count
+TMPD=$TEST_TMP/tmp
+mkdir -m 1777 "$TMPD"
+ST=(env TMPDIR="$TMPD")
 leftovers() { ls -d "$TMPD"/sockbox-selftest.* 2>/dev/null | wc -l; }
 before=$(leftovers)
 in_session() { ps -o pid= -s "$1" 2>/dev/null | wc -l; }
@@ -34,6 +26,7 @@ expect_eq "one PASS/FAIL/SKIP line per check" "$n_checks" "$n_lines"
 last=$(tail -1 "$TEST_TMP/out")
 grep -qE '^[0-9]+ passed, 0 failed, [0-9]+ skipped$' <<<"$last" && ok "summary line: $last" || fail "summary line" "$last"
 [ "$n_checks" -ge 10 ] && ok "at least 10 checks ran ($n_checks)" || fail "at least 10 checks" "$(cat "$TEST_TMP/out")"
+grep -q "$TMPD/sockbox-selftest\." "$TEST_TMP/out" && ok "its directory is under \$TMPDIR" || fail "directory under \$TMPDIR" "$(cat "$TEST_TMP/out")"
 [ ! -s "$TEST_TMP/err" ] && ok "nothing on stderr" || fail "nothing on stderr" "$(cat "$TEST_TMP/err")"
 expect_eq "no processes left in its session" 0 "$(in_session $pid)"
 expect_eq "no temporary directory left" "$before" "$(leftovers)"
