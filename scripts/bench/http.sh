@@ -79,9 +79,7 @@ for w in "${workloads[@]}"; do
 		for c in $(round_order "$r" "${clients[@]}"); do
 			case $c in
 			sockbox|curl) ;;
-			sockbox-read) [ "$w" != tls ] || continue ;;
-			*) [ "$r" -le "$SLOW_ROUNDS" ] && [ "$w" != tls ] || continue
-			   ;;
+			*) [ "$w" != tls ] || continue ;;  # wget: no TLS row
 			esac
 			tls_opt=() url="$base/$w"
 			[ "$w" = tls ] && tls_opt=(--cacert "$tmp/cert.pem") url="$tls_base/cl"
