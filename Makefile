@@ -31,7 +31,11 @@ CAP_LIBS    := $(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap)
 CAP_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libcap 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
-ALL_CFLAGS += $(CAP_CFLAGS)
+# libseccomp: headers through pkg-config; the library itself is dlopen()ed
+# by lib/sys/sandbox.c at the end of an applet's set-up, so that starting
+# an applet (ping --help) does not pay for loading it.
+SECCOMP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libseccomp 2>/dev/null)
+ALL_CFLAGS += $(CAP_CFLAGS) $(SECCOMP_CFLAGS)
 LIBS     = $(CAP_LIBS) -lm
 
 # Quiet build lines; V=1 shows the full commands.

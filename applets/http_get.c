@@ -38,6 +38,7 @@
 #include "json.h"
 #include "net.h"
 #include "opt.h"
+#include "sandbox.h"
 #include "sig.h"
 #include "url.h"
 
@@ -907,6 +908,15 @@ int http_get_main(int argc, char **argv)
 	rc = open_output(h);
 	if (rc)
 		goto out;
+	/* Redirects connect anywhere and resolve names; -O renames in its
+	 * directory. */
+	char dir[PATH_MAX];
+	struct sandbox_policy sp = { SBX_CONNECT | SBX_RESOLVER, { NULL },
+		h->o.out_path ? sandbox_dir_of(h->o.out_path, dir, sizeof dir) : NULL,
+		SBX_TCP_ANY, 0 };
+	if (sp.dir)
+		sp.needs |= SBX_OUTPUT_DIR;
+	sandbox_enter(&sp, 0);
 	h->progress = h->o.out_path && !h->o.quiet && isatty(STDERR_FILENO);
 	rc = fetch(h);
 	if (h->progress && h->body_bytes)

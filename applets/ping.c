@@ -42,6 +42,7 @@
 #include "opt.h"
 #include "pingfmt.h"
 #include "pingseq.h"
+#include "sandbox.h"
 #include "sig.h"
 #include "stats.h"
 
@@ -1166,6 +1167,14 @@ int ping_main(int argc, char **argv)
 	/* The request is built once; each probe only stamps seq and time. */
 	icmp_echo_build(p->tx, sizeof p->tx, p->v6, p->ident, 0, p->o.datalen,
 	                p->o.pattern, (size_t)p->o.patlen, 0);
+	/* Names of reply sources are looked up (unless -n): DNS over UDP, or
+	 * TCP to port 53. */
+	struct sandbox_policy sp = { .needs = SBX_DGRAM };
+	if (!p->o.numeric) {
+		sp.needs |= SBX_RESOLVER;
+		sp.tcp_connect = 53;
+	}
+	sandbox_enter(&sp, 0);
 	print_header(p);
 	run(p);
 	rc = finish(p);

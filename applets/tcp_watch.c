@@ -41,6 +41,7 @@
 #include "loop.h"
 #include "opt.h"
 #include "proc_tcp.h"
+#include "sandbox.h"
 #include "sig.h"
 #include "tcp_track.h"
 
@@ -572,6 +573,17 @@ static void on_event(void *ctx, const struct track_event *ev)
 		w->stop = 1;
 }
 
+/* After set-up: the sock_diag sockets, and /proc/net/tcp{,6} (--proc, or
+ * the fallback when a dump fails). */
+static void watch_sandbox(void)
+{
+	struct sandbox_policy sp = {
+		.needs = SBX_DGRAM | SBX_READ_FILES,
+		.read_files = { "/proc/net/tcp", "/proc/net/tcp6" },
+	};
+	sandbox_enter(&sp, 0);
+}
+
 /* ---- sources ------------------------------------------------------------- */
 
 typedef int (*sock_fn)(struct tcpwatch *w, const struct diag_sock *s);
@@ -942,6 +954,7 @@ static int run_watch(struct tcpwatch *w)
 			loop_add(&l, &w->mc_io, EPOLLIN);
 		}
 	}
+	watch_sandbox();
 	int64_t start = clock_mono_ns();
 	int64_t end = w->duration_ns ? start + w->duration_ns : -1;
 	int64_t next = start;
@@ -1001,6 +1014,8 @@ int tcp_watch_main(int argc, char **argv)
 			w.use_proc = 1;
 		}
 	}
+	if (w.once || w.summary)
+		watch_sandbox();
 	int rc = (w.once || w.summary) ? run_once(&w) : run_watch(&w);
 	if (w.tracking)
 		track_free(&w.track);

@@ -20,6 +20,7 @@
 #include "err.h"
 #include "net.h"
 #include "opt.h"
+#include "sandbox.h"
 #include "seqtrack.h"
 #include "sig.h"
 
@@ -98,6 +99,8 @@ static int serve(const struct udp_opts *o, const char *port_s)
 	if (fd < 0)
 		die_sys(2, "bind %s", addr_format((struct sockaddr *)&a.ss, a.len,
 		                                  buf, sizeof(buf)));
+	struct sandbox_policy sp = { .needs = SBX_DGRAM };
+	sandbox_enter(&sp, 0);
 	printf("listening on %s\n",
 	       addr_format((struct sockaddr *)&bound.ss, bound.len, buf, sizeof(buf)));
 	fflush(stdout);
@@ -131,6 +134,8 @@ static int client(const struct udp_opts *o, const char *host,
 	fd = echo_dgram_client_socket(&a);
 	if (fd < 0)
 		die_sys(2, "connect %s", target);
+	struct sandbox_policy sp = { .needs = SBX_DGRAM };
+	sandbox_enter(&sp, 0);
 	r = o->bench ? echo_dgram_bench_run(fd, &cfg)
 	             : echo_dgram_ping_run(fd, &cfg);
 	close(fd);

@@ -1,6 +1,7 @@
 /* caps: least privilege with libcap; see caps.h. */
 #include <errno.h>
 #include <sys/capability.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -81,6 +82,30 @@ int caps_restrict(int keep_cap)
 	if (drop_setid(keep_cap) < 0)
 		return -1;
 	return set_only(keep_cap, 0);
+}
+
+int caps_setup(int elevated_cap, uint64_t root_caps)
+{
+	if (getauxval(AT_SECURE) || getuid() != 0 || geteuid() != 0)
+		return caps_restrict(elevated_cap);
+	cap_t c = cap_init();
+	if (!c)
+		return -1;
+	int r = 0;
+	for (int cap = 0; cap < 64; cap++) {
+		if (!(root_caps & CAPS_SET(cap)) || !CAP_IS_SUPPORTED(cap))
+			continue;
+		r |= set_flag(c, CAP_PERMITTED, cap, CAP_SET);
+		r |= set_flag(c, CAP_EFFECTIVE, cap, CAP_SET);
+	}
+	if (r == 0)
+		r = cap_set_proc(c);
+	int e = errno;
+	cap_free(c);
+	errno = e;
+	if (r < 0)
+		return -1;
+	return clear_ambient();
 }
 
 static int set_effective(int cap, cap_flag_value_t v)

@@ -1,0 +1,107 @@
+/* sandbox: confinement after set-up (seccomp allowlist + Landlock).
+ *
+ * Every applet calls sandbox_enter() once, at the end of its set-up: after
+ * its sockets and files are open and before the first byte from the
+ * network is read.  sandbox_enter() then
+ *   1. drops every capability (a root applet kept some for its set-up),
+ *   2. sets PR_SET_NO_NEW_PRIVS,
+ *   3. restricts the file system (and TCP bind/connect ports, and signals
+ *      or abstract UNIX sockets to other processes) with Landlock, to what
+ *      the policy names (ABI 1..7; the rights the kernel lacks are skipped),
+ *   4. loads a seccomp filter that allows only the system calls of the
+ *      policy's needs (libseccomp, loaded with dlopen() so that start-up
+ *      of every applet does not pay for it).
+ * A system call outside the allowlist gets SIGSYS; the handler writes one
+ * line "APPLET: sandbox: system call NAME (N) refused" and exits with
+ * SANDBOX_EXIT (159, as a shell reports death by SIGSYS).  A file outside
+ * the Landlock rules gets EACCES from open().
+ *
+ * A kernel without seccomp or Landlock (or no libseccomp.so.2) runs
+ * unconfined by that layer, with one note when `verbose`; that is never
+ * a failure.  `--no-sandbox` (sandbox_disable(), from main) or the
+ * environment SOCKBOX_NO_SANDBOX=1 skips steps 2-4; capabilities are
+ * dropped regardless.
+ *
+ * Extending a policy: an applet that makes a new kind of call after set-up
+ * adds a need bit to its policy, or a new SBX_* bit with its calls in the
+ * table in sandbox.c (sandbox_rules() lists it; tests/unit/test_sandbox.c
+ * pins what each need allows). */
+#ifndef SB_SANDBOX_H
+#define SB_SANDBOX_H
+
+#include <stddef.h>
+
+#define SANDBOX_EXIT 159
+
+/* Needs: groups of system calls allowed after set-up, on top of the base
+ * (stdio, memory without PROT_EXEC, epoll/poll, clocks, signal masks,
+ * exit). */
+enum {
+	SBX_STREAM_SERVER = 1u << 0, /* accept4, shutdown, get{peer,sock}name,
+	                                setsockopt; reopen /dev/null read-only */
+	SBX_DGRAM         = 1u << 1, /* send/recv{from,msg,mmsg} on open sockets */
+	SBX_CONNECT       = 1u << 2, /* socket(AF_INET/AF_INET6/AF_UNIX), connect */
+	SBX_RESOLVER      = 1u << 3, /* getaddrinfo(): /etc files, netlink, DNS */
+	SBX_READ_FILES    = 1u << 4, /* openat read-only of policy.read_files */
+	SBX_OUTPUT_DIR    = 1u << 5, /* rename/unlink/fchmod in policy.dir */
+	SBX_REMOVE_FILE   = 1u << 6, /* unlink in policy.dir (uds-echo's socket) */
+	SBX_NEEDS_ALL     = (1u << 7) - 1,
+};
+
+#define SBX_TCP_NONE 0    /* Landlock: no TCP connect */
+#define SBX_TCP_ANY (-1)  /* TCP connect to any port (http-get redirects) */
+#define SBX_MAX_FILES 8
+
+struct sandbox_policy {
+	unsigned needs;                        /* SBX_* */
+	const char *read_files[SBX_MAX_FILES]; /* SBX_READ_FILES, NULL-ended */
+	const char *dir;                       /* SBX_OUTPUT_DIR/REMOVE_FILE */
+	int tcp_connect;                       /* SBX_TCP_NONE/_ANY or a port */
+	int abstract_unix;                     /* talks to abstract UNIX sockets
+	                                          of other processes */
+};
+
+/* One allowlist entry: a system call allowed for the needs in `needs`
+ * (0: always), under an argument condition. */
+enum sbx_cond {
+	SBX_ANY,          /* any arguments */
+	SBX_NO_EXEC,      /* mmap/mprotect: arg 2 without PROT_EXEC */
+	SBX_RDONLY,       /* openat: arg 2 read-only, no O_CREAT/O_TRUNC */
+	SBX_EMPTY_PATH,   /* newfstatat: fstat() only (AT_EMPTY_PATH) */
+	SBX_IOCTL_TTY,    /* ioctl: TCGETS / TIOCGWINSZ (isatty, width) */
+	SBX_IOCTL_FIONREAD,
+	SBX_SOCK_INET,    /* socket: AF_INET */
+	SBX_SOCK_INET6,
+	SBX_SOCK_UNIX,
+	SBX_SOCK_NETLINK_ROUTE,
+};
+
+struct sandbox_rule {
+	const char *name;
+	unsigned needs;
+	enum sbx_cond cond;
+};
+
+/* Pure: the rules that `needs` allows, in table order, into out[max];
+ * returns how many there are (may exceed max). */
+size_t sandbox_rules(unsigned needs, const struct sandbox_rule **out, size_t max);
+/* Pure: 1 when `needs` allows system call `name` under some condition. */
+int sandbox_allows(unsigned needs, const char *name);
+/* Pure: the Landlock file-system rights (LANDLOCK_ACCESS_FS_*) a kernel
+ * of Landlock ABI `abi` handles; 0 for abi < 1. */
+unsigned long long sandbox_fs_handled(int abi);
+
+/* Pure: the directory part of `path` into buf ("." when it has none, "/"
+ * for "/name"); NULL when it does not fit. */
+const char *sandbox_dir_of(const char *path, char *buf, size_t size);
+
+/* Turn the sandbox off for this process (--no-sandbox). */
+void sandbox_disable(void);
+/* 1 when --no-sandbox or SOCKBOX_NO_SANDBOX=1 turned it off. */
+int sandbox_disabled(void);
+
+/* Drop all capabilities, then confine per `p`.  Exits 2 only when the
+ * capabilities cannot be dropped; everything else degrades to a note. */
+void sandbox_enter(const struct sandbox_policy *p, int verbose);
+
+#endif
