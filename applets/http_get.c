@@ -911,9 +911,9 @@ int http_get_main(int argc, char **argv)
 	/* Redirects connect anywhere and resolve names; -O renames in its
 	 * directory. */
 	char dir[PATH_MAX];
-	struct sandbox_policy sp = { SBX_CONNECT | SBX_RESOLVER, { NULL },
-		h->o.out_path ? sandbox_dir_of(h->o.out_path, dir, sizeof dir) : NULL,
-		SBX_TCP_ANY, 0 };
+	struct sandbox_policy sp = { .needs = SBX_CONNECT | SBX_RESOLVER,
+		.tcp_connect = SBX_TCP_ANY, .dir = h->o.out_path ?
+		sandbox_dir_of(h->o.out_path, dir, sizeof dir) : NULL };
 	if (sp.dir)
 		sp.needs |= SBX_OUTPUT_DIR;
 	sandbox_enter(&sp, 0);

@@ -134,7 +134,7 @@ static int client(const struct udp_opts *o, const char *host,
 	fd = echo_dgram_client_socket(&a);
 	if (fd < 0)
 		die_sys(2, "connect %s", target);
-	struct sandbox_policy sp = { .needs = SBX_DGRAM };
+	struct sandbox_policy sp = { .needs = SBX_DGRAM | SBX_RECONNECT };
 	sandbox_enter(&sp, 0);
 	r = o->bench ? echo_dgram_bench_run(fd, &cfg)
 	             : echo_dgram_ping_run(fd, &cfg);

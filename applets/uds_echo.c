@@ -160,7 +160,8 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 	fd = echo_dgram_client_socket(&a);
 	if (fd < 0)
 		die_sys(2, "socket");
-	struct sandbox_policy sp = { .needs = SBX_DGRAM, .abstract_unix = 1 };
+	struct sandbox_policy sp = { .needs = SBX_DGRAM | SBX_RECONNECT,
+	                             .abstract_unix = 1 };
 	sandbox_enter(&sp, 0);
 	r = o->bench ? echo_dgram_bench_run(fd, &cfg) : echo_dgram_ping_run(fd, &cfg);
 	close(fd);

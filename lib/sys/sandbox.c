@@ -94,8 +94,10 @@ static const struct sandbox_rule rules[] = {
 	{ "socket", SBX_CONNECT | SBX_RESOLVER, SBX_SOCK_INET6 },
 	{ "socket", SBX_CONNECT | SBX_RESOLVER, SBX_SOCK_UNIX },
 	{ "socket", SBX_RESOLVER, SBX_SOCK_NETLINK_ROUTE },
-	{ "connect", SBX_CONNECT | SBX_RESOLVER, SBX_ANY },
+	{ "connect", SBX_CONNECT | SBX_RESOLVER | SBX_RECONNECT, SBX_ANY },
+	{ "prlimit64", SBX_STREAM_SERVER | SBX_CONNECT, SBX_SELF },
 	{ "bind", SBX_RESOLVER, SBX_ANY },
+	{ "uname", SBX_RESOLVER, SBX_ANY },  /* res_init: gethostname() */
 	/* files (Landlock says which) */
 	{ "openat", SBX_STREAM_SERVER | SBX_RESOLVER | SBX_READ_FILES, SBX_RDONLY },
 	{ "pread64", SBX_READ_FILES, SBX_ANY },
@@ -104,7 +106,8 @@ static const struct sandbox_rule rules[] = {
 	{ "renameat2", SBX_OUTPUT_DIR, SBX_ANY },
 	{ "fchmod", SBX_OUTPUT_DIR, SBX_ANY },
 	{ "umask", SBX_OUTPUT_DIR, SBX_ANY },
-	{ "newfstatat", SBX_OUTPUT_DIR | SBX_REMOVE_FILE, SBX_ANY }, /* lstat */
+	/* lstat of the socket path; stat of /etc/resolv.conf (changed?) */
+	{ "newfstatat", SBX_OUTPUT_DIR | SBX_REMOVE_FILE | SBX_RESOLVER, SBX_ANY },
 	{ "unlink", SBX_OUTPUT_DIR | SBX_REMOVE_FILE, SBX_ANY },
 	{ "unlinkat", SBX_OUTPUT_DIR | SBX_REMOVE_FILE, SBX_ANY },
 };
@@ -197,7 +200,7 @@ unsigned long long sandbox_fs_handled(int abi)
 	return fs;
 }
 
-static int ll_add_path(int rfd, const char *path, uint64_t access)
+static int ll_add_path(int rfd, const char *path, uint64_t access, int pin)
 {
 	int fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
@@ -205,7 +208,8 @@ static int ll_add_path(int rfd, const char *path, uint64_t access)
 	struct ll_path_beneath_attr pb = { access, fd };
 	long r = syscall(SYS_landlock_add_rule, rfd, LL_RULE_PATH_BENEATH, &pb, 0);
 	int e = errno;
-	close(fd);
+	if (!pin || r < 0)
+		close(fd);  /* a pinned one stays open: its dentry stays cached */
 	errno = e;
 	return r < 0 ? -1 : 0;
 }
@@ -244,18 +248,20 @@ static int landlock_apply(const struct sandbox_policy *p)
 	uint64_t rd = LL_FS_READ_FILE;
 	int r = 0;
 	if (p->needs & SBX_STREAM_SERVER)  /* the spare descriptor trick */
-		r |= ll_add_path(rfd, "/dev/null", rd);
+		r |= ll_add_path(rfd, "/dev/null", rd, 0);
 	if (p->needs & SBX_RESOLVER)
 		for (const char *const *f = resolver_files; *f; f++)
-			r |= ll_add_path(rfd, *f, rd);
+			r |= ll_add_path(rfd, *f, rd, 0);
 	if (p->needs & SBX_READ_FILES)
 		for (int i = 0; i < SBX_MAX_FILES && p->read_files[i]; i++)
-			r |= ll_add_path(rfd, p->read_files[i], rd);
+			r |= ll_add_path(rfd, p->read_files[i], rd, 0);
+	if ((p->needs & SBX_READ_FILES) && p->read_dir)
+		r |= ll_add_path(rfd, p->read_dir, rd, 1);
 	if (p->dir && (p->needs & (SBX_OUTPUT_DIR | SBX_REMOVE_FILE))) {
 		uint64_t acc = LL_FS_REMOVE_FILE;
 		if (p->needs & SBX_OUTPUT_DIR)
 			acc |= LL_FS_MAKE_REG;
-		r |= ll_add_path(rfd, p->dir, acc & ra.handled_access_fs);
+		r |= ll_add_path(rfd, p->dir, acc & ra.handled_access_fs, 0);
 	}
 	if (abi >= 4 && p->tcp_connect > 0) {
 		struct ll_net_port_attr np = { LL_NET_CONNECT_TCP,
@@ -375,6 +381,9 @@ static int add_rule(scmp_filter_ctx ctx, int nr, enum sbx_cond c)
 		break;
 	case SBX_SOCK_UNIX:
 		a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_EQ, AF_UNIX, 0 };
+		break;
+	case SBX_SELF:
+		a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_EQ, 0, 0 };
 		break;
 	case SBX_SOCK_NETLINK_ROUTE: {
 		struct scmp_arg_cmp b[2] = {

@@ -38,14 +38,16 @@
  * exit). */
 enum {
 	SBX_STREAM_SERVER = 1u << 0, /* accept4, shutdown, get{peer,sock}name,
-	                                setsockopt; reopen /dev/null read-only */
+	                                setsockopt; reopen /dev/null read-only;
+	                                raise its own RLIMIT_NOFILE */
 	SBX_DGRAM         = 1u << 1, /* send/recv{from,msg,mmsg} on open sockets */
 	SBX_CONNECT       = 1u << 2, /* socket(AF_INET/AF_INET6/AF_UNIX), connect */
 	SBX_RESOLVER      = 1u << 3, /* getaddrinfo(): /etc files, netlink, DNS */
 	SBX_READ_FILES    = 1u << 4, /* openat read-only of policy.read_files */
 	SBX_OUTPUT_DIR    = 1u << 5, /* rename/unlink/fchmod in policy.dir */
 	SBX_REMOVE_FILE   = 1u << 6, /* unlink in policy.dir (uds-echo's socket) */
-	SBX_NEEDS_ALL     = (1u << 7) - 1,
+	SBX_RECONNECT     = 1u << 7, /* connect() an open datagram socket again */
+	SBX_NEEDS_ALL     = (1u << 8) - 1,
 };
 
 #define SBX_TCP_NONE 0    /* Landlock: no TCP connect */
@@ -55,6 +57,9 @@ enum {
 struct sandbox_policy {
 	unsigned needs;                        /* SBX_* */
 	const char *read_files[SBX_MAX_FILES]; /* SBX_READ_FILES, NULL-ended */
+	const char *read_dir;                  /* SBX_READ_FILES: files beneath
+	                                          (held open: /proc makes its
+	                                          entries anew on each lookup) */
 	const char *dir;                       /* SBX_OUTPUT_DIR/REMOVE_FILE */
 	int tcp_connect;                       /* SBX_TCP_NONE/_ANY or a port */
 	int abstract_unix;                     /* talks to abstract UNIX sockets
@@ -74,6 +79,7 @@ enum sbx_cond {
 	SBX_SOCK_INET6,
 	SBX_SOCK_UNIX,
 	SBX_SOCK_NETLINK_ROUTE,
+	SBX_SELF,         /* prlimit64: arg 0 (pid) is 0, this process */
 };
 
 struct sandbox_rule {
