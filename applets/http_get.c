@@ -922,7 +922,9 @@ int http_get_main(int argc, char **argv)
 	if (h->progress && h->body_bytes)
 		progress(h, 1);
 	/* -O renames only on success: never over FILE with an error page */
+	sandbox_dir_privilege(1);
 	rc = finish_output(h, rc);
+	sandbox_dir_privilege(0);
 	if (rc == EX_HTTP)
 		fail_with(h, EX_HTTP, "HTTP status %d", h->status);
 out:

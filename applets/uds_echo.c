@@ -99,7 +99,9 @@ static int serve_stream(const struct echo_opts *o, enum uds_type t,
 	fflush(stdout);
 	int rc = echo_cli_serve(o, fd, sfd, t == UDS_SEQPACKET);
 	close(fd);
+	sandbox_dir_privilege(1);
 	uds_path_remove(&up);
+	sandbox_dir_privilege(0);
 	return rc;
 }
 
@@ -146,7 +148,9 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 		else
 			err_msg("%s", echo_dgram_stats_format(&st, line, sizeof line));
 		close(fd);
+		sandbox_dir_privilege(1);
 		uds_path_remove(&up);
+		sandbox_dir_privilege(0);
 		return r < 0 ? 1 : 0;
 	}
 	struct echo_dgram_client_cfg cfg = {

@@ -132,6 +132,25 @@ int caps_lower(int cap)
 	return set_effective(cap, CAP_CLEAR);
 }
 
+int caps_keep_permitted(uint64_t set)
+{
+	cap_t c = cap_init();
+	if (!c)
+		return -1;
+	int r = 0;
+	for (int cap = 0; cap < 64; cap++)
+		if ((set & CAPS_SET(cap)) && CAP_IS_SUPPORTED(cap) && caps_have(cap))
+			r |= set_flag(c, CAP_PERMITTED, cap, CAP_SET);
+	if (r == 0)
+		r = cap_set_proc(c);
+	int e = errno;
+	cap_free(c);
+	errno = e;
+	if (r < 0)
+		return -1;
+	return clear_ambient();
+}
+
 int caps_drop_all(void)
 {
 	return set_only(CAPS_NONE, 0);

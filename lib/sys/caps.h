@@ -24,6 +24,8 @@ int caps_restrict(int keep_cap);
  * uid, not elevated: keep exactly `root_caps` permitted and effective (the
  * applet's set-up needs them; sandbox_enter() drops them). */
 int caps_setup(int elevated_cap, uint64_t root_caps);
+/* Exactly `set` (of what is permitted now) permitted, nothing effective. */
+int caps_keep_permitted(uint64_t set);
 int caps_raise(int cap);
 int caps_lower(int cap);
 int caps_drop_all(void);

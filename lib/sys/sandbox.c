@@ -11,7 +11,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/capability.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -110,6 +112,8 @@ static const struct sandbox_rule rules[] = {
 	{ "newfstatat", SBX_OUTPUT_DIR | SBX_REMOVE_FILE | SBX_RESOLVER, SBX_ANY },
 	{ "unlink", SBX_OUTPUT_DIR | SBX_REMOVE_FILE, SBX_ANY },
 	{ "unlinkat", SBX_OUTPUT_DIR | SBX_REMOVE_FILE, SBX_ANY },
+	{ "capget", SBX_DIR_CAPS, SBX_ANY },
+	{ "capset", SBX_DIR_CAPS, SBX_ANY },
 };
 
 size_t sandbox_rules(unsigned needs, const struct sandbox_rule **out, size_t max)
@@ -455,6 +459,37 @@ static int seccomp_load_filter(scmp_filter_ctx ctx)
 
 /* ---- entry ---------------------------------------------------------------- */
 static int disabled;
+static int dir_caps_kept;
+
+#define DIR_CAPS (CAPS_SET(CAP_DAC_OVERRIDE) | CAPS_SET(CAP_FOWNER))
+
+/* Would the last step in `dir` (rename, unlink) fail without the DAC
+ * override that root's set-up may have used? */
+static int dir_needs_caps(const char *dir)
+{
+	if (!caps_have(CAP_DAC_OVERRIDE) && !caps_have(CAP_FOWNER))
+		return 0;
+	caps_lower(CAP_DAC_OVERRIDE);
+	caps_lower(CAP_FOWNER);
+	struct stat st;
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0)
+		return 1;
+	return stat(dir, &st) == 0 && (st.st_mode & S_ISVTX) &&
+	       st.st_uid != geteuid();
+}
+
+void sandbox_dir_privilege(int on)
+{
+	if (!dir_caps_kept)
+		return;
+	if (on) {
+		caps_raise(CAP_DAC_OVERRIDE);
+		caps_raise(CAP_FOWNER);
+	} else {
+		caps_lower(CAP_DAC_OVERRIDE);
+		caps_lower(CAP_FOWNER);
+	}
+}
 
 void sandbox_disable(void)
 {
@@ -469,8 +504,17 @@ int sandbox_disabled(void)
 
 void sandbox_enter(const struct sandbox_policy *p, int verbose)
 {
-	if (caps_drop_all() < 0)
+	struct sandbox_policy pol = *p;
+	if (pol.dir && (pol.needs & (SBX_OUTPUT_DIR | SBX_REMOVE_FILE)) &&
+	    dir_needs_caps(pol.dir)) {
+		if (caps_keep_permitted(DIR_CAPS) < 0)
+			die_sys(2, "cannot drop capabilities");
+		dir_caps_kept = 1;
+		pol.needs |= SBX_DIR_CAPS;
+	} else if (caps_drop_all() < 0) {
 		die_sys(2, "cannot drop capabilities");
+	}
+	p = &pol;
 	if (sandbox_disabled())
 		return;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0) {

@@ -47,7 +47,9 @@ enum {
 	SBX_OUTPUT_DIR    = 1u << 5, /* rename/unlink/fchmod in policy.dir */
 	SBX_REMOVE_FILE   = 1u << 6, /* unlink in policy.dir (uds-echo's socket) */
 	SBX_RECONNECT     = 1u << 7, /* connect() an open datagram socket again */
-	SBX_NEEDS_ALL     = (1u << 8) - 1,
+	SBX_DIR_CAPS      = 1u << 8, /* set by sandbox_enter(): capget/capset
+	                                for sandbox_dir_privilege() */
+	SBX_NEEDS_ALL     = (1u << 9) - 1,
 };
 
 #define SBX_TCP_NONE 0    /* Landlock: no TCP connect */
@@ -105,6 +107,14 @@ const char *sandbox_dir_of(const char *path, char *buf, size_t size);
 void sandbox_disable(void);
 /* 1 when --no-sandbox or SOCKBOX_NO_SANDBOX=1 turned it off. */
 int sandbox_disabled(void);
+
+/* Root by the real uid whose set-up needed CAP_DAC_OVERRIDE or CAP_FOWNER
+ * in policy.dir (another user's directory, a sticky one not its own)
+ * keeps those two permitted, never effective, for the one step at the end
+ * that needs them again (http-get's rename, uds-echo's unlink): the
+ * applet brackets that step with sandbox_dir_privilege(1) / (0).  A no-op
+ * everywhere else. */
+void sandbox_dir_privilege(int on);
 
 /* Drop all capabilities, then confine per `p`.  Exits 2 only when the
  * capabilities cannot be dropped; everything else degrades to a note. */

@@ -81,6 +81,34 @@ if [ -n "${US_ADDR:-}" ]; then
 	[ ! -e "$rd/s" ] && ok "root: uds-echo removed its socket on exit (Landlock allows that)" || fail "root: uds-echo removed its socket on exit" "$(ls -l "$rd")"
 else fail "root: uds-echo -l starts" "$(cat "$TEST_TMP"/US.*.err)"; fi
 
+# another user's directory: root's set-up creates the socket by DAC
+# override; CAP_DAC_OVERRIDE and CAP_FOWNER stay permitted (never effective)
+# for the removal on exit, which needs them again
+u=$(test_user)
+ud=$(mktemp -d /tmp/sockbox-sbx-user.XXXXXX); at_exit "rm -rf $ud"
+chown "$u" "$ud"; chmod 700 "$ud"
+dirkeep="000000000000000a $zero $zero 1 2"
+start_server UU "$B/uds-echo" -l "$ud/s"
+if [ -n "${UU_ADDR:-}" ]; then
+	expect_eq "root: uds-echo -l in another user's 0700 directory: DAC override permitted only" "$dirkeep" "$(confinement "$UU_PID")"
+	# (by socat: sockbox's own client connects from its loop, confined)
+	got=$(printf 'hi\n' | timeout 5 socat -t 1 - "UNIX-CONNECT:$ud/s" 2>&1)
+	expect_eq "root: uds-echo in another user's directory echoes" hi "$got"
+	stop_server UU
+	[ ! -e "$ud/s" ] && ok "root: uds-echo removed its socket from another user's directory" || fail "root: uds-echo removed its socket from another user's directory" "$(ls -l "$ud")"
+else fail "root: uds-echo -l in another user's directory starts" "$(cat "$TEST_TMP"/UU.*.err)"; fi
+chmod 755 "$ud"
+out="$TEST_TMP/hgu.out"
+"$B/http-get" -T 20 -O "$ud/slow" "http://127.0.0.1:$H_PORT/slow" >"$out" 2>&1 &
+hp=$!
+if wait_until 200 sh -c "find '$ud' -name '.slow.*' -size +0 | grep -q ."; then
+	expect_eq "root: http-get -O into another user's directory, downloading: DAC override permitted only" "$dirkeep" "$(confinement "$hp")"
+else fail "root: http-get -O into another user's directory starts" "$(cat "$out")"; fi
+kill "$hp" 2>/dev/null; wait "$hp" 2>/dev/null
+"$B/http-get" -q -O "$ud/out" "http://127.0.0.1:$H_PORT/full" >/dev/null 2>&1
+expect_eq "root: http-get -O into another user's directory: renamed (exit 0)" "0 hello" "$? $(cat "$ud/out" 2>/dev/null)"
+expect_eq "root: http-get -O into another user's directory leaves no temporary file" 0 "$(find "$ud" -name '.out.*' | wc -l)"
+
 # ping: the raw socket, then nothing
 out="$TEST_TMP/ping.out"
 "$B/ping" --json -i 0.2 -c 50 127.0.0.1 >"$out" 2>&1 &
