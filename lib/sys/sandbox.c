@@ -405,9 +405,10 @@ static int add_rule(scmp_filter_ctx ctx, int nr, enum sbx_cond c)
  * traced clone and reads /proc/self; sanitizer builds allow that. */
 static const char *const sanitizer_calls[] = {
 	"clone", "clone3", "ptrace", "wait4", "prctl", "sched_yield",
-	"sigaltstack", "openat", "getdents64", "readlink", "getppid", "kill",
-	"sched_getaffinity", "getrlimit", "prlimit64", "dup", "pipe2", "munmap",
-	"rt_sigtimedwait", "exit", NULL,
+	"sigaltstack", "open", "openat", "stat", "lstat", "getdents", "getdents64",
+	"readlink", "getppid", "kill", "sched_getaffinity", "getrlimit",
+	"prlimit64", "dup", "dup2", "pipe2", "rt_sigtimedwait",
+	"process_vm_readv", NULL,
 };
 #endif
 
