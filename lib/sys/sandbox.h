@@ -18,7 +18,9 @@
  *
  * A kernel without seccomp or Landlock (or no libseccomp.so.2) runs
  * unconfined by that layer, with one note when `verbose`; that is never
- * a failure.  `--no-sandbox` (sandbox_disable(), from main) or the
+ * a failure.  Under valgrind (its JIT shares the process) only Landlock
+ * applies; sanitizer builds allow the leak checker's calls and skip
+ * Landlock.  `--no-sandbox` (sandbox_disable(), from main) or the
  * environment SOCKBOX_NO_SANDBOX=1 skips steps 2-4; capabilities are
  * dropped regardless.
  *
