@@ -3,7 +3,7 @@
 #   make check      unit (cmocka) and integration tests
 #   make sanitize   the whole suite with ASan+UBSan, in build-san/
 #   make install PREFIX=/usr/local DESTDIR=   /  make uninstall  /  make setcap
-#   make bench      every scripts/bench/*.sh, one table
+#   make bench      every scripts/bench/*.sh, one table (BENCH_FLAGS=--markdown: README's)
 #   make fuzz FUZZ_SECONDS=N
 
 BUILD    ?= build
@@ -35,7 +35,9 @@ CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 # by lib/sys/sandbox.c at the end of an applet's set-up, so that starting
 # an applet (ping --help) does not pay for loading it.
 SECCOMP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libseccomp 2>/dev/null)
-ALL_CFLAGS += $(CAP_CFLAGS) $(SECCOMP_CFLAGS)
+# OpenSSL: headers only; lib/sys/tls dlopens libssl.so.3 on first use.
+SSL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
+ALL_CFLAGS += $(CAP_CFLAGS) $(SECCOMP_CFLAGS) $(SSL_CFLAGS)
 LIBS     = $(CAP_LIBS) -lm
 
 # Quiet build lines; V=1 shows the full commands.
@@ -64,7 +66,7 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ   := $(BUILD)/applets/main.o
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-MANPAGES   := $(wildcard man/*.1)
+MANPAGES   := $(wildcard man/*.1 man/*.7)
 
 .PHONY: FORCE lint all check unit integration sanitize install uninstall setcap bench \
         fuzz clean
@@ -75,10 +77,24 @@ $(BUILD)/.cflags: FORCE
 	@mkdir -p $(@D)
 	@echo '$(CC) $(ALL_CFLAGS) $(LDHARDEN)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDHARDEN)' > $@
 
+# Size: only the data paths are built for speed with $(CFLAGS) (the echo
+# engines, the event loop and socket glue, the HTTP parser and transfer,
+# TLS reads, ping's send/receive and its accounting, sock_diag decoding);
+# everything else (option handling, set-up, help, formatting, reports,
+# the filter language, selftest) is built with -Os.  Sanitizer builds keep
+# their own flags everywhere.
+SPEED_SRC := $(wildcard applets/echo/*.c) applets/http_get.c applets/ping.c \
+             applets/udp_echo.c applets/tcp_echo.c applets/uds_echo.c \
+             $(addprefix lib/sys/,loop.c net.c transport.c sockdiag.c clock.c) \
+             $(addprefix lib/pure/,http_parse.c icmp.c pingseq.c seqtrack.c \
+               stats.c echo_buf.c tcp_track.c diag_msg.c json.c)
+SIZE_OBJ := $(if $(filter 1,$(SAN)),,$(filter-out $(SPEED_SRC:%.c=$(BUILD)/%.o),\
+            $(LIB_OBJ) $(APPLET_OBJ) $(MAIN_OBJ)))
+
 $(BUILD)/%.o: %.c $(BUILD)/.cflags
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(if $(filter $@,$(SIZE_OBJ)),-Os) -c -o $@ $<
 
 $(BUILD)/libsockbox.a: $(LIB_OBJ)
 	@rm -f $@
@@ -113,29 +129,36 @@ sanitize:
 	$(MAKE) BUILD=build-san SAN=1 CFLAGS="-O1 -g" check
 
 install: all
-	mkdir -p $(BINDIR) $(MANDIR)
+	mkdir -p $(BINDIR) $(MANDIR) $(MANDIR:man1=man7)
 	install -m 0755 $(BUILD)/sockbox $(BINDIR)/sockbox
 	for a in $$($(BUILD)/sockbox --list); do ln -sf sockbox $(BINDIR)/$$a; done
-	for m in $(MANPAGES); do install -m 0644 $$m $(MANDIR)/; done
+	for m in $(MANPAGES); do install -m 0644 $$m $(MANDIR:man1=man$${m##*.})/; done
 
 uninstall:
 	for a in $$($(BUILD)/sockbox --list); do \
 	  if [ -L $(BINDIR)/$$a ]; then rm -f $(BINDIR)/$$a; fi; done
 	rm -f $(BINDIR)/sockbox
-	for m in $(notdir $(MANPAGES)); do rm -f $(MANDIR)/$$m; done
+	for m in $(notdir $(MANPAGES)); do rm -f $(MANDIR:man1=man$${m##*.})/$$m; done
 
 setcap:
 	setcap cap_net_raw+p $(BINDIR)/sockbox
 
 bench: all
-	SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run
+	$(Q)SOCKBOX=$(abspath $(BUILD))/sockbox scripts/bench/run $(BENCH_FLAGS)
 
+# Each tool's own exit status counts (a missing or crashing tool fails
+# lint), and so does any warning clang-tidy prints.
 lint:
+	@for t in cppcheck clang-tidy; do command -v $$t >/dev/null || \
+	  { echo "lint: $$t not found (scripts/install-deps installs it)" >&2; exit 1; }; done
 	cppcheck --quiet --enable=warning,portability,performance --std=c11 \
 	  -D_GNU_SOURCE $(INCLUDES) --error-exitcode=1 --inline-suppr lib applets
+	@mkdir -p $(BUILD)
 	clang-tidy --quiet $(LIB_SRC) applets/main.c $(APPLET_SRC) -- -std=c11 \
-	  -D_GNU_SOURCE $(INCLUDES) -DSOCKBOX_VERSION='"lint"' 2>&1 | \
-	  { ! grep -E 'error:|warning:'; }
+	  -D_GNU_SOURCE $(INCLUDES) -DSOCKBOX_VERSION='"lint"' >$(BUILD)/lint-tidy.log 2>&1; \
+	  rc=$$?; cat $(BUILD)/lint-tidy.log; \
+	  if [ $$rc != 0 ]; then echo "lint: clang-tidy exited $$rc" >&2; exit 1; fi; \
+	  if grep -qE 'error:|warning:' $(BUILD)/lint-tidy.log; then echo "lint: clang-tidy warnings" >&2; exit 1; fi
 
 fuzz:
 	$(MAKE) -f tests/fuzz/Makefile SHELL=/bin/bash FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)

@@ -63,13 +63,20 @@ static int install(int symbolic, const char *dir)
 	if (n < 0)
 		die_sys(1, "cannot find own path");
 	self[n] = 0;
-	int rc = 0;
+	struct stat d;
+	if (stat(dir, &d) < 0)
+		die_sys(1, "cannot install into %s", dir);
+	if (!S_ISDIR(d.st_mode))
+		die(1, "cannot install into %s: Not a directory", dir);
+	/* one line however many links fail: the first failure and a count */
+	char first[PATH_MAX + 64] = "";
+	int failed = 0;
 	for (const struct applet *a = applets; a->name; a++) {
 		char path[PATH_MAX];
 		if (snprintf(path, sizeof path, "%s/%s", dir, a->name) >=
 		    (int)sizeof path) {
-			err_msg("%s/%s: path too long", dir, a->name);
-			rc = 1;
+			if (!failed++)
+				snprintf(first, sizeof first, "%.200s...: path too long", dir);
 			continue;
 		}
 		int r = symbolic ? symlink(self, path) : link(self, path);
@@ -80,12 +87,15 @@ static int install(int symbolic, const char *dir)
 			    st_link.st_dev == st_self.st_dev && st_link.st_ino == st_self.st_ino)
 				continue;
 		}
-		if (r < 0) {
-			err_sys("cannot create %s", path);
-			rc = 1;
-		}
+		if (r < 0 && !failed++)
+			snprintf(first, sizeof first, "cannot create %s: %s", path,
+			         strerror(errno));
 	}
-	return rc;
+	if (failed > 1)
+		err_msg("%s (and %d more links)", first, failed - 1);
+	else if (failed)
+		err_msg("%s", first);
+	return failed ? 1 : 0;
 }
 
 /* --no-sandbox is global: taken out of argv (before a "--") here, so

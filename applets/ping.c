@@ -2,21 +2,23 @@
  *
  * Usage: ping [OPTIONS] HOST      (ping6 ... implies -6)
  *
- * Output lines, statistics and exit codes follow iputils byte for byte
- * (lib/pingfmt.c); --json, --max-loss, --max-rtt and --until-reply are
- * additions for scripts.  Sockets: SOCK_RAW when CAP_NET_RAW is held
- * (root, or the binary has cap_net_raw+p), else the unprivileged ICMP
- * datagram socket (net.ipv4.ping_group_range), else exit 2 explaining
- * both.  CAP_NET_RAW is effective only around socket creation and
- * SO_BINDTODEVICE; every capability is dropped before the first probe.
+ * Every iputils option, with its value checks, messages and exit codes
+ * (checked here, before anything else); output lines and statistics byte
+ * for byte (lib/pure/pingfmt.c); --json, --max-loss, --max-rtt and
+ * --until-reply are additions for scripts.  The socket set-up (raw or
+ * datagram socket, route probe, every socket option, the privileged
+ * calls) is lib/sys/pingsock.c; this file resolves, calls it, drops every
+ * capability, then runs the send/receive loop and prints.
  *
- * Exit status: 0 a reply arrived (with -w: COUNT replies arrived when -c
- * was given); 1 no reply (or a --max-loss/--max-rtt threshold breached);
- * 2 usage or setup error. */
+ * Exit status (iputils'): 0 a reply arrived (with -w: COUNT replies when
+ * -c was given); 1 no reply, a number out of range, no destination (or a
+ * --max-loss/--max-rtt threshold breached); 2 other usage or set-up
+ * errors. */
 #include <net/if.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <linux/errqueue.h>
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
@@ -24,6 +26,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,17 +41,22 @@
 #include "err.h"
 #include "icmp.h"
 #include "json.h"
+#include "net.h"
 #include "num.h"
 #include "opt.h"
 #include "pingfmt.h"
 #include "pingseq.h"
+#include "pingsock.h"
 #include "sandbox.h"
 #include "sig.h"
 #include "stats.h"
 
+/* Set-up, errors and the end run once or rarely: optimised for size,
+ * kept apart from the loop. */
+#define SETUP __attribute__((cold))
 #define MIN_USER_INTERVAL_NS (2 * NS_PER_MSEC) /* iputils' MINUSERINTERVAL */
 #define FLOOD_WAIT_NS (10 * NS_PER_MSEC)        /* iputils' MININTERVAL */
-#define MAX_DATALEN 65507                       /* 65535 - 20 - 8 */
+#define MAX_DATALEN_ANY (1 << 20)  /* larger -s is refused (iputils: any int) */
 #define RX_CAP (65536 + 128)
 #define OUT_CAP 16384
 
@@ -57,35 +65,56 @@ enum {
 };
 
 static const struct opt ping_opts[] = {
+	{ 'a', NULL, NULL, "audible: ring the bell on each reply" },
+	{ 'A', NULL, NULL, "adaptive interval (follows the rtt; users >= 0.2 s)" },
+	{ 'b', NULL, NULL, "allow pinging a broadcast address" },
+	{ 'B', NULL, NULL, "sticky source address" },
 	{ 'c', "count", "COUNT", "stop after COUNT probes (with -w: after COUNT replies)" },
-	{ 'i', "interval", "SECS", "seconds between probes (default 1; non-root >= 0.002)" },
-	{ 'W', "timeout", "SECS", "wait for a reply after the last probe (default 10)" },
-	{ 'w', "deadline", "SECS", "stop after SECS in total" },
-	{ 's', "size", "BYTES", "data bytes per probe (default 56)" },
-	{ 't', "ttl", "TTL", "IP time to live / IPv6 hop limit (1-255)" },
-	{ 'q', "quiet", NULL, "print only the header and the statistics" },
-	{ 'n', "numeric", NULL, "no reverse DNS lookups" },
-	{ 'f', "flood", NULL, "flood ping (root only): '.' sent, backspace received" },
-	{ 'l', "preload", "N", "send N probes without waiting (non-root: <= 3)" },
+	{ 'C', NULL, NULL, "connect() the socket to the target" },
+	{ 'd', NULL, NULL, "set SO_DEBUG on the socket" },
 	{ 'D', "timestamp", NULL, "print the wall-clock time before each line" },
+	{ 'e', NULL, "ID", "ICMP identifier (0-65535)" },
+	{ 'f', "flood", NULL, "flood ping (root only): '.' sent, backspace received" },
+	{ 'F', NULL, "FLOW", "IPv6 flow label (20 bits, decimal or 0x hex)" },
+	{ 'h', NULL, NULL, "print this help (on stderr, exit 2, as iputils)" },
+	{ 'i', "interval", "SECS", "seconds between probes (default 1; non-root >= 0.002)" },
+	{ 'I', "interface", "IFACE|ADDR", "send from this interface or source address" },
+	{ 'l', "preload", "N", "send N probes without waiting (non-root: <= 3)" },
+	{ 'L', NULL, NULL, "suppress loopback of multicast packets" },
+	{ 'm', NULL, "MARK", "SO_MARK the packets (needs CAP_NET_ADMIN)" },
+	{ 'M', NULL, "do|want|dont|probe", "path-MTU discovery strategy" },
+	{ 'n', "numeric", NULL, "no reverse DNS lookups" },
+	{ 'N', NULL, "QUERY", "IPv6 node information query (not supported)" },
 	{ 'O', "outstanding", NULL, "report probes still unanswered when the next is sent" },
 	{ 'p', "pattern", "HEX", "fill the payload with up to 16 pattern bytes" },
-	{ 'I', "interface", "IFACE|ADDR", "send from this interface or source address" },
+	{ 'q', "quiet", NULL, "print only the header and the statistics" },
+	{ 'Q', NULL, "TOS", "IPv4 TOS / IPv6 traffic class (decimal or 0x hex)" },
+	{ 'r', NULL, NULL, "bypass the routing table (SO_DONTROUTE)" },
+	{ 'R', NULL, NULL, "record route (IPv4)" },
+	{ 's', "size", "BYTES", "data bytes per probe (default 56)" },
+	{ 'S', NULL, "BYTES", "SO_SNDBUF size" },
+	{ 't', "ttl", "TTL", "IP time to live / IPv6 hop limit (0-255)" },
+	{ 'T', NULL, "tsonly|tsandaddr|tsprespec", "IPv4 timestamp option" },
+	{ 'U', NULL, NULL, "user-to-user latency (the default here)" },
+	{ 'v', "verbose", NULL, "verbose output" },
+	{ 'V', "version", NULL, "print the version and exit" },
+	{ 'w', "deadline", "SECS", "stop after SECS in total (integer)" },
+	{ 'W', "timeout", "SECS", "wait for a reply after the last probe (default 10)" },
 	{ '4', NULL, NULL, "IPv4 only" },
 	{ '6', NULL, NULL, "IPv6 only" },
-	{ OPT_JSON_, "json", NULL, "print JSON Lines: one object per event, then a summary" },
+	{ OPT_JSON_, "json", NULL, "print JSON Lines: start, one object per event, summary" },
 	{ OPT_MAXLOSS, "max-loss", "PCT", "exit 1 when packet loss exceeds PCT percent" },
 	{ OPT_MAXRTT, "max-rtt", "MS", "exit 1 when the average rtt exceeds MS milliseconds" },
-	{ OPT_UNTIL, "until-reply", NULL, "probe until the first reply (or -w), ignoring ICMP errors" },
+	{ OPT_UNTIL, "until-reply", NULL, "probe until the first reply or -w, through resolve/route errors" },
 	{ 0, NULL, NULL, NULL },
 };
 
 static const struct applet_help ping_help = {
 	"ping [OPTIONS] HOST\n   or: ping6 [OPTIONS] HOST",
 	"Send ICMP echo requests to HOST and report replies, errors and\n"
-	"statistics in iputils ping's format.  Exit status: 0 a reply arrived,\n"
-	"1 none arrived (or a --max-loss/--max-rtt threshold was breached),\n"
-	"2 usage or setup error.",
+	"statistics as iputils ping 20221126 does.  Exit status: 0 a reply\n"
+	"arrived, 1 none arrived (or a --max-loss/--max-rtt threshold was\n"
+	"breached, or a bad number), 2 usage or setup error.",
 	ping_opts,
 };
 
@@ -94,11 +123,11 @@ struct ping_opts {
 	int64_t interval_ns;
 	int interval_set;
 	int64_t linger_ns;        /* -W */
-	int linger_set;
 	int64_t deadline_ns;      /* -w; 0: none */
 	size_t datalen;
-	int ttl;                  /* 0: leave alone */
+	int ttl;                  /* -1: leave alone */
 	int quiet, numeric, flood, stamp, outstanding, json, until;
+	int audible, adaptive, verbose;
 	int preload;
 	uint8_t pattern[ICMP_PATTERN_MAX];
 	int patlen;
@@ -109,36 +138,46 @@ struct ping_opts {
 	int max_rtt_set;
 	int64_t max_rtt_us;
 	const char *target;
+	struct pingsock_cfg sc;   /* socket options for lib/sys/pingsock */
+	int src_is_addr;
 };
 
 struct ping {
 	struct ping_opts o;
-	int fd, raw, v6;
-	enum icmp_form form;
 	struct sockaddr_storage dst;
+	struct sockaddr_storage cache_sa;
+	struct pingsock ps;
+	struct pingseq seq;
+	struct rtt_stats st;
+	struct pingfmt_rr rr;       /* -R: the last route, "(same route)" */
+	const char *dev;
+	int64_t t0;                 /* when ping started (--until-reply's -w) */
+	int64_t start_ns, last_send_ns, next_send_ns;
+	int64_t *sent_at;           /* --json: send time per sequence, -1 answered */
+	uint64_t tmo_done;          /* --json: probes checked for timeout */
+	long received, dups, corrupted, errors;
+	long send_errors;           /* sendto() failures (JSON "errors") */
+	size_t olen;
+	uint8_t *tx;                /* ICMP header + datalen */
+	enum icmp_form form;
 	socklen_t dstlen;
+	uid_t uid;
+	int fd, raw, v6;
+	int have_src;
+	int ni, multicast, optlen;
+	int last_send_errno;        /* --until-reply: say each error once */
+	int json_early;             /* --json seen before parsing */
+	int timing;
+	int ewma8;
+	int cache_ok;
+	uint16_t ident;
 	char host[NI_MAXHOST];      /* as in "PING host" and the statistics */
 	char dst_num[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
 	char dst_disp[NI_MAXHOST + 128];
 	char src_num[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-	int have_src;
-	const char *dev;
-	uint16_t ident;
-	int timing;
-	uid_t uid;
-	struct pingseq seq;
-	struct rtt_stats st;
-	long received, dups, corrupted, errors;
-	int ewma8;
-	int64_t start_ns, last_send_ns, next_send_ns;
-	int64_t *sent_at;           /* --json: send time per sequence, -1 answered */
-	uint64_t tmo_done;          /* --json: probes checked for timeout */
-	struct sockaddr_storage cache_sa;
+	char warn_late[320];
 	char cache_disp[NI_MAXHOST + 128];
-	int cache_ok;
-	size_t olen;
 	char out[OUT_CAP];
-	uint8_t tx[65536];
 	uint8_t rx[RX_CAP];
 };
 
@@ -146,17 +185,8 @@ struct ping {
 
 static void out_flush(struct ping *p)
 {
-	size_t off = 0;
-
-	while (off < p->olen) {
-		ssize_t w = write(STDOUT_FILENO, p->out + off, p->olen - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			break; /* stdout gone: nothing useful left to do */
-		}
-		off += (size_t)w;
-	}
+	/* stdout gone: nothing useful left to do */
+	(void)net_write_all(STDOUT_FILENO, p->out, p->olen, NULL);
 	p->olen = 0;
 }
 
@@ -230,13 +260,13 @@ static void fill_totals(const struct ping *p, struct pingfmt_totals *t)
 		t->mdev_us = stats_mdev_us(&p->st);
 	}
 	t->pipe = p->seq.pipe;
-	t->show_ipg = p->o.interval_ns == 0 || p->o.flood;
+	t->show_ipg = p->o.interval_ns == 0 || p->o.flood || p->o.adaptive;
 	t->ewma8 = p->ewma8;
 }
 
 /* ---- JSON events ----------------------------------------------------- */
 
-static void json_timeout(struct ping *p, uint16_t seq)
+SETUP static void json_timeout(struct ping *p, uint16_t seq)
 {
 	struct json j;
 
@@ -248,7 +278,7 @@ static void json_timeout(struct ping *p, uint16_t seq)
 
 /* Report probes unanswered for longer than -W (default 10 s); at the end
  * (final) every probe still unanswered. */
-static void json_check_timeouts(struct ping *p, int64_t now, int final)
+SETUP static void json_check_timeouts(struct ping *p, int64_t now, int final)
 {
 	int64_t wait = p->o.linger_ns;
 
@@ -292,7 +322,34 @@ static int cmsg_ttl(struct msghdr *msg)
 	return -1;
 }
 
-static void json_reply(struct ping *p, const struct pingfmt_reply *r)
+/* IPv4 options of a reply: in the raw packet's header, or (datagram
+ * socket) an IP_RETOPTS control message. */
+static size_t reply_opts(const struct ping *p, struct msghdr *msg, size_t n,
+                         const uint8_t **opts)
+{
+	*opts = NULL;
+	if (p->v6)
+		return 0;
+	if (p->raw) {
+		size_t hl = n ? (size_t)(p->rx[0] & 0x0f) * 4 : 0;
+		if (hl <= 20 || hl > n)
+			return 0;
+		*opts = p->rx + 20;
+		return hl - 20;
+	}
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+		if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_RETOPTS &&
+		    c->cmsg_len > CMSG_LEN(0)) {
+			*opts = CMSG_DATA(c);
+			return c->cmsg_len - CMSG_LEN(0);
+		}
+	return 0;
+}
+
+/* Addresses in -R/-T blocks, named as reply sources are. */
+static const char *opt_addr_name(void *ctx, uint32_t addr);
+
+SETUP static void json_reply(struct ping *p, const struct pingfmt_reply *r)
 {
 	struct json j;
 
@@ -303,8 +360,12 @@ static void json_reply(struct ping *p, const struct pingfmt_reply *r)
 	json_uint(&j, "bytes", r->bytes);
 	if (r->ttl >= 0)
 		json_int(&j, "ttl", r->ttl);
+	else
+		json_null(&j, "ttl");
 	if (r->has_time)
 		json_double(&j, "time_ms", (double)r->rtt_us / 1000.0, 3);
+	else
+		json_null(&j, "time_ms");
 	json_bool(&j, "dup", r->dup);
 	json_bool(&j, "bad_checksum", r->bad_csum);
 	json_bool(&j, "truncated", r->truncated);
@@ -314,7 +375,7 @@ static void json_reply(struct ping *p, const struct pingfmt_reply *r)
 /* iputils' gather_statistics(): count, print. */
 static void on_reply(struct ping *p, const struct icmp_msg *m, int ttl,
                      const struct sockaddr_storage *from, socklen_t fromlen,
-                     int64_t now)
+                     int64_t now, const uint8_t *opts, size_t olen)
 {
 	struct pingfmt_reply r;
 	int ok = 0, csfailed = !m->csum_ok;
@@ -338,6 +399,13 @@ static void on_reply(struct ping *p, const struct icmp_msg *m, int ttl,
 		if (!csfailed) {
 			stats_add(&p->st, rtt);
 			pingfmt_ewma_add(&p->ewma8, r.rtt_us);
+			if (p->o.adaptive) {
+				/* iputils' update_interval(): the smoothed rtt */
+				int64_t ms = ((int64_t)p->ewma8 / 8 + 500) / 1000;
+				if (p->uid && ms < 2)
+					ms = 2;
+				p->o.interval_ns = ms * NS_PER_MSEC;
+			}
 		}
 	}
 	if (csfailed) {
@@ -354,8 +422,25 @@ static void on_reply(struct ping *p, const struct icmp_msg *m, int ttl,
 		return;
 	if (p->o.flood && !p->o.json) {
 		out_str(p, csfailed ? "\bC" : "\b \b");
+		if (p->o.audible)
+			out_str(p, "\a");
 		return;
 	}
+	/* iputils: no "(DUP!)" for broadcast and multicast unless -v */
+	if (r.dup && p->multicast && !p->o.verbose && !p->o.json)
+		r.dup = 0;
+	if (p->o.verbose && (p->raw || p->o.sc.ident >= 0)) {
+		r.has_ident = 1;    /* iputils: whenever the identifier is known */
+		r.ident = p->raw ? p->ident : (unsigned)p->o.sc.ident;
+	}
+	char tail[2048] = "";
+	size_t tl = 0;
+	if (p->o.audible)
+		tail[tl++] = '\a';
+	if (olen && !p->o.json)
+		pingfmt_ipopts(tail + tl, sizeof tail - tl, opts, olen, &p->rr, p->o.flood,
+		               opt_addr_name, p);
+	r.tail = tail;
 	r.wall_us = wall_stamp(p);
 	r.from = same_addr(p, from) ? p->dst_disp
 	                            : display(p, (const struct sockaddr *)from, fromlen);
@@ -363,8 +448,35 @@ static void on_reply(struct ping *p, const struct icmp_msg *m, int ttl,
 		json_reply(p, &r);
 		return;
 	}
-	char line[NI_MAXHOST + 256];
+	char line[NI_MAXHOST + 2560];
 	out_line(p, line, pingfmt_reply(line, sizeof line, &r), sizeof line);
+}
+
+static const char *opt_addr_name(void *ctx, uint32_t addr)
+{
+	struct ping *p = ctx;
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = addr;
+	return display(p, (struct sockaddr *)&sin, sizeof sin);
+}
+
+/* A redirect or source quench about one of our probes (raw IPv4 only: it
+ * is not an error, nothing is counted): "From GW: icmp_seq=N TEXT". */
+SETUP static void print_advice(struct ping *p, const struct icmp_msg *m,
+                               const struct sockaddr_storage *from, socklen_t fromlen)
+{
+	char text[128], who[NI_MAXHOST + 130], line[NI_MAXHOST + 300];
+
+	if (p->o.quiet || p->o.flood || p->o.json)
+		return;
+	icmp_error_text(0, m->type, m->code, m->info, text, sizeof text);
+	/* iputils' line for these has a colon after the address */
+	snprintf(who, sizeof who, "%s:", display(p, (const struct sockaddr *)from, fromlen));
+	out_line(p, line, pingfmt_error(line, sizeof line, wall_stamp(p), who, m->seq, text),
+	         sizeof line);
 }
 
 /* One packet from the socket.  Returns 1 when it was one of ours. */
@@ -378,7 +490,7 @@ static int handle_packet(struct ping *p, size_t n, struct msghdr *msg,
 	if (k == ICMP_REPLY) {
 		if (p->raw && m.id != p->ident)
 			return 0;                  /* another process's ping */
-		if (!same_addr(p, from))
+		if (!same_addr(p, from) && !p->multicast)
 			return 0;
 		if (!pingseq_was_sent(&p->seq, m.seq))
 			return 0;                  /* a sequence we never sent */
@@ -386,7 +498,9 @@ static int handle_packet(struct ping *p, size_t n, struct msghdr *msg,
 			return 0;                  /* not our payload: not ours */
 		if (ttl < 0)
 			ttl = cmsg_ttl(msg);
-		on_reply(p, &m, ttl, from, msg->msg_namelen, now);
+		const uint8_t *opts;
+		size_t olen = reply_opts(p, msg, n, &opts);
+		on_reply(p, &m, ttl, from, msg->msg_namelen, now, opts, olen);
 		return 1;
 	}
 	if (k == ICMP_ERROR) {
@@ -396,31 +510,46 @@ static int handle_packet(struct ping *p, size_t n, struct msghdr *msg,
 		int dst_ok = p->v6
 			? !memcmp(&m.orig_dst6, &((struct sockaddr_in6 *)&p->dst)->sin6_addr, 16)
 			: m.orig_dst4.s_addr == ((struct sockaddr_in *)&p->dst)->sin_addr.s_addr;
-		if (dst_ok && (!p->raw || m.id == p->ident) &&
-		    m.type != ICMP4_REDIRECT && !(m.type == ICMP4_SOURCEQUENCH && !p->v6))
+		int ours = dst_ok && (!p->raw || m.id == p->ident);
+		int advice = !p->v6 && (m.type == ICMP4_REDIRECT || m.type == ICMP4_SOURCEQUENCH);
+		if (ours && !advice)
 			pingseq_ack(&p->seq, m.seq);
+		else if (ours)
+			print_advice(p, &m, from, msg->msg_namelen);
 		return 0;
 	}
 	return 0;
 }
 
-static void json_error(struct ping *p, uint16_t seq, const char *from,
-                       const struct sock_extended_err *e, const char *text)
+/* A probe that failed: an ICMP error about it (from, icmp type/code) or
+ * a local error (from null).  "cause" is the text ping prints. */
+SETUP static void json_send_error(struct ping *p, uint16_t seq, const char *from,
+                            const struct sock_extended_err *e, const char *cause)
 {
 	struct json j;
 
 	json_begin(&j);
-	json_str(&j, "type", "error");
+	json_str(&j, "type", "send_error");
 	json_uint(&j, "seq", seq);
-	json_str(&j, "from", from);
-	json_int(&j, "icmp_type", e->ee_type);
-	json_int(&j, "icmp_code", e->ee_code);
-	json_str(&j, "text", text);
+	if (from)
+		json_str(&j, "from", from);
+	else
+		json_null(&j, "from");
+	if (e) {
+		json_int(&j, "icmp_type", e->ee_type);
+		json_int(&j, "icmp_code", e->ee_code);
+	} else {
+		json_null(&j, "icmp_type");
+		json_null(&j, "icmp_code");
+	}
+	json_str(&j, "cause", cause);
 	json_end(&j, stdout);
 }
 
-static void local_error(struct ping *p, const struct sock_extended_err *e)
+SETUP static void local_error(struct ping *p, const struct sock_extended_err *e)
 {
+	char text[96];
+
 	/* iputils counts a local error only when it prints it (not -q). */
 	if (p->o.quiet)
 		return;
@@ -429,15 +558,24 @@ static void local_error(struct ping *p, const struct sock_extended_err *e)
 		out_str(p, "E");
 		return;
 	}
-	out_flush(p);
 	if (e->ee_errno == EMSGSIZE)
-		err_msg("local error: message too long, mtu=%u", e->ee_info);
+		snprintf(text, sizeof text, p->v6 ? "local error: message too long, mtu: %u"
+		                                  : "local error: message too long, mtu=%u", e->ee_info);
 	else
-		err_msg("local error: %s", strerror((int)e->ee_errno));
+		snprintf(text, sizeof text, "local error: %s", strerror((int)e->ee_errno));
+	if (p->o.json) {
+		uint16_t seq = (uint16_t)p->seq.transmitted;
+		json_send_error(p, seq, NULL, NULL, text);
+		if (p->sent_at)
+			p->sent_at[seq] = -1;   /* failed, not timed out */
+		return;
+	}
+	out_flush(p);
+	err_msg("%s", text);
 }
 
 /* Drain the error queue (IP_RECVERR).  Returns the number of entries. */
-static int read_errqueue(struct ping *p)
+SETUP static int read_errqueue(struct ping *p)
 {
 	int got = 0;
 
@@ -492,7 +630,7 @@ static int read_errqueue(struct ping *p)
 		const char *from = display(p, off, offlen);
 		icmp_error_text(p->v6, e->ee_type, e->ee_code, e->ee_info, text, sizeof text);
 		if (p->o.json) {
-			json_error(p, m.seq, from, e, text);
+			json_send_error(p, m.seq, from, e, text);
 			continue;
 		}
 		char line[NI_MAXHOST + 256];
@@ -567,11 +705,25 @@ static void send_probe(struct ping *p)
 	if (p->sent_at)
 		p->sent_at[seq] = now;
 	if (r < 0) {
-		/* Hard local error: counted as sent, as iputils does. */
+		/* Hard local error: counted as sent, as iputils does (its
+		 * statistics do not count it; the JSON summary does). */
 		int e = errno;
-		if (read_errqueue(p) == 0 && !p->o.quiet) {
-			out_flush(p);
-			err_num(e, "sendmsg");
+		if (read_errqueue(p) == 0) {
+			p->send_errors++;
+			if (p->sent_at)
+				p->sent_at[seq] = -1;
+			if (p->o.json) {
+				char text[96];
+				snprintf(text, sizeof text, "sendmsg: %s", strerror(e));
+				json_send_error(p, seq, NULL, NULL, text);
+			} else if (p->o.quiet || !p->o.until) {
+				/* nothing: iputils prints no line when the error
+				 * queue is empty (the statistics show the loss) */
+			} else if (e != p->last_send_errno) {
+				out_flush(p);
+				err_num(e, "sendmsg");
+			}
+			p->last_send_errno = e;
 		}
 		return;
 	}
@@ -617,7 +769,7 @@ static void schedule_next(struct ping *p, int64_t now)
 
 /* ---- the loop ----------------------------------------------------------- */
 
-static void print_status(struct ping *p)
+SETUP static void print_status(struct ping *p)
 {
 	struct pingfmt_totals t;
 	char line[256];
@@ -678,7 +830,7 @@ static void run(struct ping *p)
 
 	p->start_ns = p->next_send_ns = p->last_send_ns = clock_mono_ns();
 	if (p->o.deadline_ns)
-		deadline_at = p->start_ns + p->o.deadline_ns;
+		deadline_at = (p->o.until ? p->t0 : p->start_ns) + p->o.deadline_ns;
 	for (;;) {
 		int64_t now, wake;
 
@@ -732,7 +884,7 @@ static void run(struct ping *p)
 
 /* ---- the end -------------------------------------------------------------- */
 
-static int finish(struct ping *p)
+SETUP static int finish(struct ping *p)
 {
 	struct pingfmt_totals t;
 	char breach[160] = "";
@@ -770,17 +922,23 @@ static int finish(struct ping *p)
 		json_int(&j, "received", t.received);
 		json_int(&j, "duplicates", t.dups);
 		json_int(&j, "corrupted", t.corrupted);
-		json_int(&j, "errors", t.errors);
+		json_int(&j, "errors", t.errors + p->send_errors);
 		json_double(&j, "loss_pct", t.transmitted ? pingfmt_loss(t.transmitted, t.received) : 0.0, 3);
-		json_int(&j, "time_ms", (t.elapsed_us + 500) / 1000);
-		if (t.received && t.timing) {
-			json_double(&j, "rtt_min_ms", (double)t.min_us / 1000.0, 3);
-			json_double(&j, "rtt_avg_ms", (double)t.avg_us / 1000.0, 3);
-			json_double(&j, "rtt_max_ms", (double)t.max_us / 1000.0, 3);
-			json_double(&j, "rtt_mdev_ms", (double)t.mdev_us / 1000.0, 3);
+		json_double(&j, "time_ms", (double)t.elapsed_us / 1000.0, 3);
+		static const char *const rtt_keys[] = {
+			"rtt_min_ms", "rtt_avg_ms", "rtt_max_ms", "rtt_mdev_ms",
+		};
+		const int64_t rtt_us[] = { t.min_us, t.avg_us, t.max_us, t.mdev_us };
+		for (size_t k = 0; k < 4; k++) {
+			if (t.received && t.timing)
+				json_double(&j, rtt_keys[k], (double)rtt_us[k] / 1000.0, 3);
+			else
+				json_null(&j, rtt_keys[k]);
 		}
 		if (breach[0])
 			json_str(&j, "breach", breach);
+		else
+			json_null(&j, "breach");
 		json_int(&j, "exit", rc);
 		json_end(&j, stdout);
 	} else {
@@ -795,52 +953,285 @@ static int finish(struct ping *p)
 
 /* ---- setup ------------------------------------------------------------------ */
 
-static void parse_args(struct ping *p, int argc, char **argv)
+/* ---- option values, checked as iputils checks them ------------------------ */
+
+/* A set-up failure: iputils' line on stderr and, with --json, an error
+ * object first; then exit with iputils' status. */
+__attribute__((noreturn))
+SETUP static void setup_die(struct ping *p, const char *code, int status, const char *msg)
+{
+	/* err's JSON mirror writes the error object (opt turned it on when
+	 * --json appears anywhere on the command line) */
+	if (p->o.json)
+		err_json(1);
+	die_as(code, status, "%s", msg);
+}
+
+/* A bad option value: iputils' line and status; with --json anywhere on
+ * the command line, an error object first. */
+__attribute__((noreturn))
+SETUP static void bad_msg(struct ping *p, int status, const char *msg)
+{
+	p->o.json = p->json_early;
+	setup_die(p, "usage", status, msg);
+}
+
+__attribute__((noreturn, format(printf, 3, 4)))
+SETUP static void bad_value(struct ping *p, int status, const char *fmt, ...)
+{
+	char msg[ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	bad_msg(p, status, msg);
+}
+
+/* iputils' strtol_or_err(): exit 1 "invalid argument: 'X'[: strerror]" or
+ * "invalid argument: 'X': out of range: MIN <= value <= MAX". */
+SETUP static long arg_long(struct ping *p, const char *s, long min, long max)
+{
+	char *end = NULL;
+	long v;
+
+	errno = 0;
+	if (!*s)
+		bad_value(p, 1, "invalid argument: '%s'", s);
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end) {
+		if (errno)
+			bad_value(p, 1, "invalid argument: '%s': %s", s, strerror(errno));
+		bad_value(p, 1, "invalid argument: '%s'", s);
+	}
+	if (v < min || v > max)
+		bad_value(p, 1, "invalid argument: '%s': out of range: %ld <= value <= %ld", s, min, max);
+	return v;
+}
+
+SETUP static unsigned long arg_ulong(struct ping *p, const char *s, unsigned long min, unsigned long max)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	errno = 0;
+	if (!*s)
+		bad_value(p, 1, "invalid argument: '%s'", s);
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end) {
+		if (errno)
+			bad_value(p, 1, "invalid argument: '%s': %s", s, strerror(errno));
+		bad_value(p, 1, "invalid argument: '%s'", s);
+	}
+	if (v < min || v > max)
+		bad_value(p, 1, "invalid argument: '%s': out of range: %lu <= value <= %lu", s, min, max);
+	return v;
+}
+
+/* iputils' ping_strtod(): trailing garbage is a two-line warning, a value
+ * that is not finite exits 2 "WHAT: X: strerror". */
+SETUP static double arg_double(struct ping *p, const char *s, const char *what)
+{
+	char *end = NULL;
+	double v;
+
+	if (!*s)
+		bad_value(p, 2, "%s: %s", what, s);
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end) {
+		err_msg("option argument contains garbage: %s", end);
+		err_msg("this will become fatal error in the future");
+	}
+	if (!isfinite(v)) {
+		bad_value(p, 2, "%s: %s: %s", what, s, strerror(ERANGE));
+	}
+	return v;
+}
+
+/* -Q and -F: decimal, or hex after 0x. */
+SETUP static long arg_hexdec(const char *s, char **end)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return (long)(int)strtol(s + 2, end, 16);
+	return (long)(int)strtol(s, end, 10);
+}
+
+static const char *const ni_queries[] = {
+	"name", "fqdn", "ipv6", "ipv6-all", "ipv6-compatible", "ipv6-linklocal",
+	"ipv6-sitelocal", "ipv6-global", "ipv4", "ipv4-all", NULL,
+};
+
+/* -N: iputils' argument check and help; the query itself is refused
+ * later for IPv6 targets (see the man page). */
+SETUP static void ni_option(const char *a)
+{
+	static const char help[] =
+		"ping -6 -N <nodeinfo opt>\nHelp:\n  help\nQuery:\n  name\n  ipv6\n"
+		"  ipv6-all\n  ipv6-compatible\n  ipv6-global\n  ipv6-linklocal\n"
+		"  ipv6-sitelocal\n  ipv4\n  ipv4-all\nSubject:\n  subject-ipv6=addr\n"
+		"  subject-ipv4=addr\n  subject-name=name\n  subject-fqdn=name\n";
+	static const char *const subj[] = {
+		"subject-ipv6=", "subject-ipv4=", "subject-name=", "subject-fqdn=", NULL,
+	};
+
+	if (!strcmp(a, "help")) {
+		fputs(help, stdout);
+		exit(0);
+	}
+	for (int i = 0; ni_queries[i]; i++)
+		if (!strcmp(a, ni_queries[i]))
+			return;
+	for (int i = 0; subj[i]; i++)
+		if (!strncmp(a, subj[i], strlen(subj[i])))
+			return;
+	fputs(help, stderr);
+	exit(2);
+}
+
+SETUP static void ping_version(void)
+{
+	printf("ping from sockbox %s (iputils 20221126 compatible)\n", SOCKBOX_VERSION);
+	exit(0);
+}
+
+SETUP static void parse_args(struct ping *p, int argc, char **argv)
 {
 	struct ping_opts *o = &p->o;
+	struct pingsock_cfg *sc = &o->sc;
 	struct opt_state st;
-	int c;
+	int c, ni = 0;
 
 	o->interval_ns = NS_PER_SEC;
 	o->linger_ns = 10 * NS_PER_SEC;
 	o->datalen = 56;
 	o->preload = 1;
+	o->ttl = -1;
 	o->family = AF_UNSPEC;
-	if (!strcmp(applet_name, "ping6"))
+	sc->pmtudisc = PINGSOCK_PMTU_UNSET;
+	sc->ts = PINGSOCK_TS_NONE;
+	sc->ident = -1;
+	p->uid = getuid();
+	for (int k = 1; k < argc && strcmp(argv[k], "--"); k++)
+		if (!strcmp(argv[k], "--json"))
+			p->json_early = 1;
+	if (applet_name[strlen(applet_name) - 1] == '6')
 		o->family = AF_INET6;
 	opt_init(&st);
 	while ((c = opt_next(&st, argc, argv, &ping_help)) != -1) {
+		char *end = NULL;
 		switch (c) {
-		case 'c': o->count = (long)opt_u64(&st, 1, LONG_MAX); break;
-		case 'i':
-			o->interval_ns = opt_dur(&st, NS_PER_SEC, 0, (int64_t)(INT_MAX / 1000) * NS_PER_SEC);
+		case 'a': o->audible = 1; break;
+		case 'A': o->adaptive = 1; break;
+		case 'b': sc->broadcast = 1; break;
+		case 'B': sc->strict_source = 1; break;
+		case 'c': o->count = arg_long(p, st.arg, 1, LONG_MAX); break;
+		case 'C': sc->connect_sk = 1; break;
+		case 'd': sc->debug = 1; break;
+		case 'D': o->stamp = 1; break;
+		case 'e': sc->ident = (int)arg_ulong(p, st.arg, 0, 65535); break;
+		case 'f': o->flood = 1; o->numeric = 1; break;
+		case 'F': {
+			unsigned long v = (unsigned long)arg_hexdec(st.arg, &end);
+			if (*end)
+				bad_value(p, 2, "bad value for flowinfo: %s", st.arg);
+			if (v & ~0xffffful)
+				bad_value(p, 2, "flow value is greater than 20 bits: %s", st.arg);
+			sc->flowlabel = (uint32_t)v;
+			sc->flow_set = 1;
+			break;
+		}
+		case 'h':
+			opt_usage(stderr, &ping_help);
+			exit(2);
+		case 'i': {
+			double v = arg_double(p, st.arg, "bad timing interval");
+			if (v > (double)INT_MAX / 1000)
+				bad_value(p, 2, "bad timing interval: %s", st.arg);
+			long ms = (long)(int)(v * 1000);
+			o->interval_ns = (ms < 0 ? 0 : ms) * NS_PER_MSEC;
 			o->interval_set = 1;
 			break;
-		case 'W':
-			o->linger_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC, (int64_t)(INT_MAX / 1000) * NS_PER_SEC);
-			o->linger_set = 1;
+		}
+		case 'I': o->iface = st.arg; break;
+		case 'l':
+			o->preload = (int)arg_long(p, st.arg, 1, 65536);
+			if (p->uid && o->preload > 3)
+				bad_value(p, 2, "cannot set preload to value greater than 3: %d", o->preload);
 			break;
-		case 'w':
-			o->deadline_ns = opt_dur(&st, NS_PER_SEC, 1, (int64_t)INT_MAX * NS_PER_SEC);
+		case 'L': sc->noloop = 1; break;
+		case 'm':
+			sc->mark = (unsigned)arg_ulong(p, st.arg, 0, UINT_MAX);
+			sc->mark_set = 1;
 			break;
-		case 's': o->datalen = (size_t)opt_u64(&st, 0, MAX_DATALEN); break;
-		case 't': o->ttl = (int)opt_u64(&st, 1, 255); break;
-		case 'q': o->quiet = 1; break;
+		case 'M':
+			if (!strcmp(st.arg, "do"))
+				sc->pmtudisc = IP_PMTUDISC_DO;
+			else if (!strcmp(st.arg, "dont"))
+				sc->pmtudisc = IP_PMTUDISC_DONT;
+			else if (!strcmp(st.arg, "want"))
+				sc->pmtudisc = IP_PMTUDISC_WANT;
+			else if (!strcmp(st.arg, "probe"))
+				sc->pmtudisc = IP_PMTUDISC_PROBE;
+			else
+				bad_value(p, 2, "invalid -M argument: %s", st.arg);
+			break;
 		case 'n': o->numeric = 1; break;
-		case 'f': o->flood = 1; o->numeric = 1; break;
-		case 'l': o->preload = (int)opt_u64(&st, 1, 65536); break;
-		case 'D': o->stamp = 1; break;
+		case 'N': ni_option(st.arg); ni = 1; break;
 		case 'O': o->outstanding = 1; break;
 		case 'p':
 			o->patlen = icmp_pattern_parse(st.arg, o->pattern);
 			if (o->patlen < 0)
-				die(2, "patterns must be specified as hex digits: %s", st.arg);
+				bad_value(p, 2, "patterns must be specified as hex digits: %s", st.arg);
 			break;
-		case 'I': o->iface = st.arg; break;
+		case 'q': o->quiet = 1; break;
+		case 'Q': {
+			long v = arg_hexdec(st.arg, &end);
+			if (*end)
+				bad_value(p, 2, "bad TOS value: %s", st.arg);
+			if (v > 255)
+				bad_value(p, 2, "the decimal value of TOS bits must be in range 0-255: %ld", v);
+			sc->tos = (int)v;
+			break;
+		}
+		case 'r': sc->dontroute = 1; break;
+		case 'R':
+			if (sc->ts != PINGSOCK_TS_NONE)
+				bad_value(p, 2, "only one of -T or -R may be used");
+			sc->rroute = 1;
+			break;
+		case 's': o->datalen = (size_t)arg_long(p, st.arg, 0, INT_MAX); break;
+		case 'S': sc->sndbuf = (int)arg_long(p, st.arg, 1, INT_MAX); break;
+		case 't': o->ttl = (int)arg_long(p, st.arg, 0, 255); break;
+		case 'T':
+			if (sc->rroute)
+				bad_value(p, 2, "only one of -T or -R may be used");
+			if (!strcmp(st.arg, "tsonly"))
+				sc->ts = PINGSOCK_TS_TSONLY;
+			else if (!strcmp(st.arg, "tsandaddr"))
+				sc->ts = PINGSOCK_TS_TSANDADDR;
+			else if (!strcmp(st.arg, "tsprespec"))
+				sc->ts = PINGSOCK_TS_PRESPEC;
+			else
+				bad_value(p, 2, "invalid timestamp type: %s", st.arg);
+			break;
+		case 'U': break;  /* rtts are always user-to-user here */
+		case 'v': o->verbose = 1; break;
+		case 'V': ping_version(); break;
+		case 'w':
+			o->deadline_ns = (int64_t)arg_long(p, st.arg, 0, INT_MAX) * NS_PER_SEC;
+			break;
+		case 'W': {
+			double v = arg_double(p, st.arg, "bad linger time");
+			if (v < 0 || v > (double)INT_MAX / 1000)
+				bad_value(p, 2, "bad linger time: %s", st.arg);
+			o->linger_ns = (int64_t)(int)(v * 1000) * NS_PER_MSEC;
+			break;
+		}
 		case '4':
 		case '6':
 			if (o->family != AF_UNSPEC && o->family != (c == '4' ? AF_INET : AF_INET6))
-				usage_error("only one -4 or -6 option may be specified");
+				bad_value(p, 2, "only one -4 or -6 option may be specified");
 			o->family = c == '4' ? AF_INET : AF_INET6;
 			break;
 		case OPT_JSON_: o->json = 1; break;
@@ -861,47 +1252,75 @@ static void parse_args(struct ping *p, int argc, char **argv)
 		}
 	}
 	if (st.ind >= argc)
-		usage_error("usage error: Destination address required");
+		bad_value(p, 1, "usage error: %s", strerror(EDESTADDRREQ));
 	if (st.ind + 1 < argc)
-		usage_error("only one destination may be given");
+		usage_error("only one destination may be given (iputils' source routes are not supported)");
 	o->target = argv[st.ind];
+	p->ni = ni;
 	if (o->flood && !o->interval_set)
 		o->interval_ns = 0;
-	p->uid = getuid();
-	if (p->uid && o->interval_ns < MIN_USER_INTERVAL_NS)
-		die(2, "cannot flood; minimal interval allowed for user is 2ms");
-	if (p->uid && o->preload > 3)
-		die(2, "cannot set preload to value greater than 3: %d", o->preload);
 	if (o->json)
 		o->quiet = 0;
 }
 
-static void resolve(struct ping *p)
+/* Warnings pingsock collected: "WARNING: ..." lines, iputils' prefix
+ * except for the one iputils prints bare (marked \001). */
+SETUP static void print_warnings(const char *w)
 {
-	struct addrinfo hints, *res = NULL;
+	while (*w) {
+		const char *nl = strchr(w, '\n');
+		int len = nl ? (int)(nl - w) : (int)strlen(w);
+		if (*w == '\001')
+			fprintf(stderr, "%.*s\n", len - 1, w + 1);
+		else
+			err_msg("%.*s", len, w);
+		w += len + (nl ? 1 : 0);
+	}
+	fflush(stderr);
+}
+
+/* getaddrinfo() as iputils calls it; 0, or the gai error in e. */
+SETUP static int resolve(struct ping *p, struct pingsock_err *e)
+{
+	struct addrinfo hints, *res = NULL, *ai;
 	const char *t = p->o.target;
 	struct in_addr a4;
 	int r;
 
 	memset(&hints, 0, sizeof hints);
-	hints.ai_family = p->o.family;
+	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;
 	hints.ai_protocol = IPPROTO_UDP;
 	hints.ai_flags = AI_CANONNAME;
 	r = getaddrinfo(t, NULL, &hints, &res);
-	if (r)
-		die(2, "%s: %s", t, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-	memcpy(&p->dst, res->ai_addr, res->ai_addrlen);
-	p->dstlen = res->ai_addrlen;
-	p->v6 = res->ai_family == AF_INET6;
-	/* iputils: a numeric target (IPv4 literal, anything with ':') is
-	 * printed as given and replies are not looked up. */
-	if (inet_aton(t, &a4) == 1 || strchr(t, ':')) {
-		p->o.numeric = 1;
-		snprintf(p->host, sizeof p->host, "%s", t);
-	} else {
-		snprintf(p->host, sizeof p->host, "%s", res->ai_canonname ? res->ai_canonname : t);
+	if (!r) {
+		for (ai = res; ai; ai = ai->ai_next)
+			if (p->o.family == AF_UNSPEC || ai->ai_family == p->o.family)
+				break;
+		if (!ai) {
+			freeaddrinfo(res);
+			r = EAI_ADDRFAMILY;
+		}
 	}
+	if (r) {
+		snprintf(e->msg, sizeof e->msg, "%s: %s", t,
+		         r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		e->code = "resolve";
+		e->exit_code = 2;
+		return -1;
+	}
+	memcpy(&p->dst, ai->ai_addr, ai->ai_addrlen);
+	p->dstlen = ai->ai_addrlen;
+	p->v6 = ai->ai_family == AF_INET6;
+	/* iputils: a numeric target (IPv4 literal, anything with ':') is
+	 * printed as given and replies are not looked up; IPv6 prints the
+	 * target as given, IPv4 the canonical name. */
+	if ((!p->v6 && inet_aton(t, &a4) == 1) || strchr(t, ':'))
+		p->o.numeric = 1;
+	if (p->v6 || inet_aton(t, &a4) == 1)
+		snprintf(p->host, sizeof p->host, "%s", t);
+	else
+		snprintf(p->host, sizeof p->host, "%s", ai->ai_canonname ? ai->ai_canonname : t);
 	freeaddrinfo(res);
 	if (p->v6)
 		((struct sockaddr_in6 *)&p->dst)->sin6_port = 0;
@@ -910,217 +1329,202 @@ static void resolve(struct ping *p)
 	if (getnameinfo((struct sockaddr *)&p->dst, p->dstlen, p->dst_num,
 	                sizeof p->dst_num, NULL, 0, NI_NUMERICHOST))
 		snprintf(p->dst_num, sizeof p->dst_num, "?");
+	p->cache_ok = 0;
 	snprintf(p->dst_disp, sizeof p->dst_disp, "%s",
 	         display(p, (struct sockaddr *)&p->dst, p->dstlen));
-	if (!p->v6 && p->o.datalen > MAX_DATALEN)
-		die(2, "packet size %zu is too large for IPv4 (maximum %d)", p->o.datalen, MAX_DATALEN);
+	return 0;
 }
 
-static void read_group_range(char *buf, size_t n)
+/* -I: an IPv4/IPv6 address is a source to bind (iputils: "%dev" after an
+ * IPv6 address names a device); anything else names a device. */
+SETUP static void parse_iface(struct ping *p)
 {
-	FILE *f = fopen("/proc/sys/net/ipv4/ping_group_range", "re");
-	size_t k = 0;
+	struct pingsock_cfg *sc = &p->o.sc;
+	const char *a = p->o.iface;
 
-	buf[0] = '\0';
-	if (f) {
-		k = fread(buf, 1, n - 1, f);
-		fclose(f);
-	}
-	buf[k] = '\0';
-	for (char *q = buf; *q; q++)
-		if (*q == '\t' || *q == '\n')
-			*q = *q == '\t' ? ' ' : '\0';
-}
-
-/* Neither socket type: say what was tried and how to fix it (exit 2). */
-__attribute__((noreturn))
-static void explain_no_socket(int raw_tried, int raw_err, int dgram_err)
-{
-	char range[64], self[PATH_MAX], raw_part[128];
-	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
-
-	self[k > 0 ? k : 0] = '\0';
-	read_group_range(range, sizeof range);
-	if (raw_tried)
-		snprintf(raw_part, sizeof raw_part, "raw socket failed (%s)", strerror(raw_err));
-	else
-		snprintf(raw_part, sizeof raw_part, "raw socket needs CAP_NET_RAW, which this process lacks");
-	if (dgram_err == EACCES || dgram_err == EPERM)
-		die(2, "cannot open an ICMP socket: %s; ICMP datagram socket refused: "
-		    "group %u is outside net.ipv4.ping_group_range (%s); fix: "
-		    "setcap cap_net_raw+p %s, or sysctl -w net.ipv4.ping_group_range='0 2147483647'",
-		    raw_part, (unsigned)getgid(), range, self[0] ? self : "sockbox");
-	die(2, "cannot open an ICMP socket: %s; ICMP datagram socket failed (%s); fix: "
-	    "setcap cap_net_raw+p %s, or run as root",
-	    raw_part, strerror(dgram_err), self[0] ? self : "sockbox");
-}
-
-static void bind_device(struct ping *p, int fd)
-{
-	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->dev, (socklen_t)strlen(p->dev) + 1) < 0)
-		die_sys(2, "SO_BINDTODEVICE %s", p->dev);
-}
-
-/* -I: an address binds the source; anything else names a device, whose
- * source address a connected UDP probe socket tells us (for the header). */
-static void setup_source(struct ping *p, int have_raw)
-{
-	struct sockaddr_storage src;
-	socklen_t srclen = p->dstlen;
-	int fam = p->v6 ? AF_INET6 : AF_INET;
-
-	if (!p->o.iface)
+	if (!a)
 		return;
-	memset(&src, 0, sizeof src);
-	src.ss_family = (sa_family_t)fam;
-	void *abuf = p->v6 ? (void *)&((struct sockaddr_in6 *)&src)->sin6_addr
-	                   : (void *)&((struct sockaddr_in *)&src)->sin_addr;
-	if (inet_pton(fam, p->o.iface, abuf) == 1) {
-		if (bind(p->fd, (struct sockaddr *)&src, srclen) < 0)
-			die_sys(2, "bind %s", p->o.iface);
+	if (strchr(a, ':')) {
+		char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sc->src;
+		snprintf(buf, sizeof buf, "%s", a);
+		char *pct = strchr(buf, '%');
+		if (pct) {
+			*pct = '\0';
+			sc->device = a + (pct - buf) + 1;
+		}
+		if (inet_pton(AF_INET6, buf, &s6->sin6_addr) <= 0)
+			bad_value(p, 2, "invalid source address: %s", a);
+		s6->sin6_family = AF_INET6;
+		sc->strict_source = 1;
 	} else {
-		if (strchr(p->o.iface, ':') || strchr(p->o.iface, '.') ?
-		    inet_pton(p->v6 ? AF_INET : AF_INET6, p->o.iface, p->tx) == 1 : 0)
-			die(2, "invalid source address: %s", p->o.iface);
-		if (!if_nametoindex(p->o.iface))
-			die(2, "unknown iface: %s", p->o.iface);
-		p->dev = p->o.iface;
-		int probe = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (probe < 0)
-			die_sys(2, "socket");
-		if (have_raw)
-			caps_raise(CAP_NET_RAW);
-		bind_device(p, probe);
-		bind_device(p, p->fd);
-		if (have_raw)
-			caps_lower(CAP_NET_RAW);
-		struct sockaddr_storage d = p->dst;
-		if (p->v6)
-			((struct sockaddr_in6 *)&d)->sin6_port = htons(1025);
-		else
-			((struct sockaddr_in *)&d)->sin_port = htons(1025);
-		if (connect(probe, (struct sockaddr *)&d, p->dstlen) < 0)
-			die_sys(2, "connect");
-		if (getsockname(probe, (struct sockaddr *)&src, &srclen) < 0)
-			die_sys(2, "getsockname");
-		close(probe);
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&sc->src;
+		if (inet_pton(AF_INET, a, &s4->sin_addr) > 0) {
+			s4->sin_family = AF_INET;
+			sc->strict_source = 1;
+		} else {
+			sc->device = a;
+		}
 	}
-	p->have_src = 1;
-	if (getnameinfo((struct sockaddr *)&src, srclen, p->src_num, sizeof p->src_num,
-	                NULL, 0, NI_NUMERICHOST))
-		snprintf(p->src_num, sizeof p->src_num, "?");
 }
 
-static void set_opt(struct ping *p, int level, int name, int val, const char *what)
+SETUP static int retryable(const struct pingsock_err *e)
 {
-	if (setsockopt(p->fd, level, name, &val, sizeof val) < 0)
-		die_sys(2, "%s", what);
+	if (!strcmp(e->code, "resolve"))
+		return 1;
+	return !strcmp(e->code, "connect") &&
+	       (e->errnum == ENETUNREACH || e->errnum == EHOSTUNREACH ||
+	        e->errnum == EADDRNOTAVAIL);
 }
 
-/* A raw socket gets every echo reply on the host: let the kernel drop
- * the ones with another identifier (other pings) before they are queued.
- * Everything else (errors) passes. */
-static void attach_ident_filter(struct ping *p)
+/* Resolve, open the socket, find the source.  With --until-reply a name
+ * that does not resolve yet or a network not reachable yet is tried again
+ * every interval until -w ends it; each distinct error is said once. */
+SETUP static void setup_target(struct ping *p)
 {
-	struct sock_filter f[] = {
-		/* IPv4 raw data starts at the IP header: X = its length */
-		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
-		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, p->ident, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
-		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, p->v6 ? ICMPV6_ECHO_REPLY : ICMP_ECHOREPLY, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-	};
-	struct sock_fprog prog;
+	struct pingsock_cfg *sc = &p->o.sc;
+	char last[sizeof ((struct pingsock_err *)0)->msg] = "";
+	int opened = 0;
 
-	/* IPv6 raw data starts at the ICMPv6 header: X stays 0. */
-	if (p->v6)
-		f[0] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 0);
-	prog.len = sizeof f / sizeof f[0];
-	prog.filter = f;
-	if (setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
-		err_sys("WARNING: failed to install socket filter");
+	for (;;) {
+		struct pingsock_err e;
+		int r;
+
+		memset(&e, 0, sizeof e);
+		r = resolve(p, &e);
+		if (r == 0 && p->ni && p->v6)
+			setup_die(p, "setup", 2, "-N: ICMPv6 node information queries are not supported");
+		if (r == 0 && p->o.datalen > MAX_DATALEN_ANY)
+			setup_die(p, "usage", 1, "packet size too large");
+		if (r == 0 && !opened) {
+			sc->v6 = p->v6;
+			sc->force_raw = sc->ident == 0;
+			if (pingsock_open(&p->ps, sc, &e) < 0)
+				setup_die(p, e.code, e.exit_code, e.msg);
+			opened = 1;
+			p->fd = p->ps.fd;
+			p->raw = p->ps.raw;
+		}
+		if (r == 0 && p->v6 != sc->v6)
+			r = -1, snprintf(e.msg, sizeof e.msg, "%s: %s", p->o.target,
+			                 gai_strerror(EAI_ADDRFAMILY)), e.code = "resolve", e.exit_code = 2;
+		if (r == 0) {
+			memcpy(&sc->dst, &p->dst, sizeof sc->dst);
+			sc->dstlen = p->dstlen;
+			r = pingsock_source(&p->ps, sc, &e);
+		}
+		if (r == 0) {
+			print_warnings(e.warn);
+			return;
+		}
+		if (!p->o.until || !retryable(&e))
+			setup_die(p, e.code, e.exit_code, e.msg);
+		if (strcmp(last, e.msg)) {
+			err_msg("%s", e.msg);
+			snprintf(last, sizeof last, "%s", e.msg);
+		}
+		int64_t now = clock_mono_ns(), wait = p->o.interval_ns;
+		if (wait < 10 * NS_PER_MSEC)
+			wait = 10 * NS_PER_MSEC;
+		if (p->o.deadline_ns && now + wait > p->t0 + p->o.deadline_ns)
+			wait = p->t0 + p->o.deadline_ns - now;
+		if (p->o.deadline_ns && wait <= 0) {
+			char msg[64];
+			snprintf(msg, sizeof msg, "no reply within the -w deadline (%lld s)",
+			         (long long)(p->o.deadline_ns / NS_PER_SEC));
+			setup_die(p, "timeout", 1, msg);
+		}
+		struct timespec ts = clock_ts(wait);
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
 }
 
-static void open_socket(struct ping *p)
+/* Everything iputils checks and sets once the target is known. */
+SETUP static void setup_socket(struct ping *p)
 {
-	int fam = p->v6 ? AF_INET6 : AF_INET;
-	int proto = p->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
-	int have_raw = caps_have(CAP_NET_RAW), raw_err = 0;
+	struct pingsock_cfg *sc = &p->o.sc;
+	struct pingsock_err e;
 
-	p->fd = -1;
-	if (have_raw) {
-		caps_raise(CAP_NET_RAW);
-		p->fd = socket(fam, SOCK_RAW | SOCK_CLOEXEC, proto);
-		raw_err = errno;
-		caps_lower(CAP_NET_RAW);
-		p->raw = p->fd >= 0;
+	memset(&e, 0, sizeof e);
+	sc->ttl = p->o.ttl;
+	sc->datalen = p->o.datalen;
+	sc->preload = p->o.preload;
+	if ((sc->broadcast && !p->v6) || pingsock_multicast(&p->dst)) {
+		p->multicast = 1;
+		if (p->uid) {
+			const char *kind = p->v6 ? "multicast" : "broadcast";
+			char msg[96];
+			if (p->o.interval_ns < NS_PER_SEC) {
+				snprintf(msg, sizeof msg, "%s ping with too short interval: %lld", kind,
+				         (long long)(p->o.interval_ns / NS_PER_MSEC));
+				setup_die(p, "permission", 2, msg);
+			}
+			if (sc->pmtudisc != PINGSOCK_PMTU_UNSET && sc->pmtudisc != IP_PMTUDISC_DO) {
+				snprintf(msg, sizeof msg, "%s ping does not fragment", kind);
+				setup_die(p, "permission", 2, msg);
+			}
+		}
 	}
-	if (p->fd < 0) {
-		p->fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, proto);
-		if (p->fd < 0)
-			explain_no_socket(have_raw, raw_err, errno);
+	if (pingsock_configure(&p->ps, sc, &e) < 0) {
+		print_warnings(e.warn);
+		setup_die(p, e.code, e.exit_code, e.msg);
 	}
+	print_warnings(e.warn);
+	snprintf(p->warn_late, sizeof p->warn_late, "%s", e.warn_late);
+	p->multicast = p->multicast || sc->multicast;
+	memcpy(&p->dst, &sc->dst, sizeof p->dst);   /* -F: flowinfo set */
+	p->ident = p->ps.ident;
 	p->form = p->v6 ? ICMP_V6 : p->raw ? ICMP_V4_RAW : ICMP_V4_DGRAM;
-	setup_source(p, have_raw);
-	if (p->raw && !p->v6) {
-		/* Only echo replies and the errors that can quote our probes. */
-		uint32_t filt = ~((1u << ICMP_ECHOREPLY) | (1u << ICMP_DEST_UNREACH) |
-		                  (1u << ICMP_SOURCE_QUENCH) | (1u << ICMP_REDIRECT) |
-		                  (1u << ICMP_TIME_EXCEEDED) | (1u << ICMP_PARAMETERPROB));
-		if (setsockopt(p->fd, SOL_RAW, ICMP_FILTER, &filt, sizeof filt) < 0)
-			err_sys("WARNING: setsockopt(ICMP_FILTER)");
+	p->optlen = p->ps.optlen;
+	if (p->ps.have_src) {
+		p->have_src = 1;
+		if (getnameinfo((struct sockaddr *)&p->ps.src,
+		                p->v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+		                p->src_num, sizeof p->src_num, NULL, 0, NI_NUMERICHOST))
+			snprintf(p->src_num, sizeof p->src_num, "?");
 	}
-	if (p->raw && p->v6) {
-		struct icmp6_filter f;
-		memset(&f, 0xff, sizeof f); /* block all ... */
-		f.data[ICMPV6_ECHO_REPLY >> 5] &= ~(1u << (ICMPV6_ECHO_REPLY & 31));
-		for (int t = ICMPV6_DEST_UNREACH; t <= ICMPV6_PARAMPROB; t++)
-			f.data[t >> 5] &= ~(1u << (t & 31));
-		if (setsockopt(p->fd, IPPROTO_ICMPV6, ICMPV6_FILTER, &f, sizeof f) < 0)
-			die_sys(2, "setsockopt(ICMP6_FILTER)");
-	}
-	if (p->v6) {
-		set_opt(p, SOL_IPV6, IPV6_RECVERR, 1, "IPV6_RECVERR");
-		set_opt(p, SOL_IPV6, IPV6_RECVHOPLIMIT, 1, "can't receive hop limit");
-		if (p->o.ttl) {
-			set_opt(p, SOL_IPV6, IPV6_MULTICAST_HOPS, p->o.ttl, "can't set multicast hop limit");
-			set_opt(p, SOL_IPV6, IPV6_UNICAST_HOPS, p->o.ttl, "can't set unicast hop limit");
-		}
-	} else {
-		set_opt(p, SOL_IP, IP_RECVERR, 1, "IP_RECVERR");
-		if (!p->raw)
-			set_opt(p, SOL_IP, IP_RECVTTL, 1, "IP_RECVTTL");
-		if (p->o.ttl) {
-			set_opt(p, SOL_IP, IP_MULTICAST_TTL, p->o.ttl, "cannot set multicast time-to-live");
-			set_opt(p, SOL_IP, IP_TTL, p->o.ttl, "cannot set unicast time-to-live");
-		}
-	}
-	/* Room for a preload's worth of replies, as iputils sizes it. */
-	int rcv = (int)(p->o.datalen + 8 + 512) * p->o.preload;
-	if (rcv > 65536)
-		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
-	if (p->raw) {
-		uint16_t id;
-		if (getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id)
-			id = (uint16_t)(getpid() ^ clock_mono_ns());
-		p->ident = id;
-	}
-	if (p->raw)
-		attach_ident_filter(p);
-	/* Least privilege from here on: nothing effective, nothing permitted. */
-	if (caps_drop_all() < 0)
-		die_sys(2, "cannot drop capabilities");
+	p->dev = sc->device;
 }
 
-static void print_header(struct ping *p)
+/* iputils' checks done after the header (its setup()). */
+SETUP static void check_interval(struct ping *p)
+{
+	if (p->uid && p->o.interval_ns < MIN_USER_INTERVAL_NS)
+		setup_die(p, "permission", 2, "cannot flood; minimal interval allowed for user is 2ms");
+	if (p->o.interval_ns / NS_PER_MSEC >= INT_MAX / p->o.preload) {
+		char msg[80];
+		snprintf(msg, sizeof msg, "illegal preload and/or interval: %lld",
+		         (long long)(p->o.interval_ns / NS_PER_MSEC));
+		setup_die(p, "usage", 2, msg);
+	}
+}
+
+/* -v: the lines iputils prints about its sockets and the name. */
+SETUP static void verbose_setup(struct ping *p)
+{
+	const char *type = p->raw ? "SOCK_RAW" : "SOCK_DGRAM";
+	int fam = p->o.family;
+	int fd4 = fam != AF_INET6 ? 3 : -1, fd6 = fam != AF_INET ? (fd4 < 0 ? 3 : 4) : -1;
+
+	if (!p->o.verbose || p->o.json)
+		return;
+	err_msg("sock4.fd: %d (socktype: %s), sock6.fd: %d (socktype: %s), hints.ai_family: %s\n",
+	        fd4, fd4 < 0 ? "0" : type, fd6, fd6 < 0 ? "0" : type,
+	        fam == AF_INET ? "AF_INET" : fam == AF_INET6 ? "AF_INET6" : "AF_UNSPEC");
+	printf("ai->ai_family: AF_INET%s, ai->ai_canonname: '%s'\n", p->v6 ? "6" : "",
+	       p->v6 ? p->o.target : p->host);
+	fflush(stdout);
+}
+
+SETUP static void print_header(struct ping *p)
 {
 	if (p->o.json) {
 		struct json j;
 		json_begin(&j);
 		json_str(&j, "type", "start");
+		json_int(&j, "schema", 1);
+		json_str(&j, "applet", "ping");
 		json_str(&j, "host", p->host);
 		json_str(&j, "addr", p->dst_num);
 		json_uint(&j, "data_bytes", p->o.datalen);
@@ -1140,7 +1544,8 @@ static void print_header(struct ping *p)
 	out_line(p, buf, pingfmt_header(buf, sizeof buf, p->v6, p->host,
 	                                p->v6 ? p->dst_disp : p->dst_num,
 	                                p->have_src ? p->src_num : NULL, p->dev,
-	                                p->o.datalen), sizeof buf);
+	                                p->o.datalen, (size_t)p->optlen,
+	                                ntohl(p->ps.flowlabel)), sizeof buf);
 	out_flush(p);
 }
 
@@ -1151,22 +1556,32 @@ int ping_main(int argc, char **argv)
 
 	if (!p)
 		die_sys(2, "out of memory");
+	p->t0 = clock_mono_ns();
+	p->fd = -1;
 	parse_args(p, argc, argv);
-	resolve(p);
-	open_socket(p);
+	parse_iface(p);
+	setup_target(p);
+	setup_socket(p);
+	/* Least privilege from here on: nothing effective, nothing permitted. */
+	if (caps_drop_all() < 0)
+		die_sys(2, "cannot drop capabilities");
+	p->tx = malloc(ICMP_HDR_LEN + p->o.datalen);
+	if (!p->tx)
+		setup_die(p, "oom", 2, "memory allocation failed");
 	p->timing = p->o.datalen >= ICMP_TS_LEN;
 	pingseq_init(&p->seq);
 	stats_init(&p->st);
 	if (p->o.json) {
 		p->sent_at = malloc(65536 * sizeof *p->sent_at);
 		if (!p->sent_at)
-			die_sys(2, "out of memory");
+			setup_die(p, "oom", 2, "out of memory");
 		for (size_t i = 0; i < 65536; i++)
 			p->sent_at[i] = -1;
 	}
 	/* The request is built once; each probe only stamps seq and time. */
-	icmp_echo_build(p->tx, sizeof p->tx, p->v6, p->ident, 0, p->o.datalen,
+	icmp_echo_build(p->tx, ICMP_HDR_LEN + p->o.datalen, p->v6, p->ident, 0, p->o.datalen,
 	                p->o.pattern, (size_t)p->o.patlen, 0);
+	verbose_setup(p);
 	/* Names of reply sources are looked up (unless -n): DNS over UDP, or
 	 * TCP to port 53. */
 	struct sandbox_policy sp = { .needs = SBX_DGRAM };
@@ -1176,10 +1591,13 @@ int ping_main(int argc, char **argv)
 	}
 	sandbox_enter(&sp, 0);
 	print_header(p);
+	print_warnings(p->warn_late);
+	check_interval(p);
 	run(p);
 	rc = finish(p);
 	close(p->fd);
 	free(p->sent_at);
+	free(p->tx);
 	free(p);
 	return rc;
 }

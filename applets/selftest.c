@@ -28,6 +28,7 @@
 #include "net.h"
 #include "opt.h"
 #include "sig.h"
+#include "tls.h"
 
 enum { OPT_JSON = OPT_LONG, OPT_KEEP };
 
@@ -35,6 +36,7 @@ static const struct opt opts[] = {
 	{ 'v', "verbose", NULL, "show each child's command line and output" },
 	{ 'W', "timeout", "SECS", "time limit per check (default 5)" },
 	{ OPT_JSON, "json", NULL, "one JSON object per check, then a summary" },
+	OPT_RULE("#"),
 	{ 0, NULL, NULL, NULL },
 };
 
@@ -43,9 +45,11 @@ static const struct applet_help help = {
 	"Check this machine's loopback networking and sockbox itself: start each\n"
 	"echo server (TCP IPv4/IPv6, UDP, Unix stream/seqpacket/dgram) and probe\n"
 	"it with the matching client, ping 127.0.0.1 and ::1, fetch a\n"
-	"Content-Length and a chunked body from a built-in HTTP responder, and\n"
-	"watch the test's own TCP connection come and go with tcp-watch.\n"
-	"Exit status: 0 when no check failed, 1 otherwise, 2 on usage errors.",
+	"Content-Length and a chunked body from a built-in HTTP responder (and\n"
+	"over TLS, with a certificate made in memory that lives ten minutes),\n"
+	"watch the test's own TCP connection come and go with tcp-watch, and\n"
+	"see a server up, then down, with probe.\n"
+	"Exit status: 0 when no check failed, 1 otherwise, 2 on usage or set-up errors, 130 when interrupted.",
 	opts,
 };
 
@@ -259,7 +263,7 @@ static int run(struct selftest *t, char *const argv[], char *out, size_t outsz)
 struct server {
 	pid_t pid;
 	int fd;
-	char addr[256];     /* after "listening on " */
+	char addr[256];     /* after NET_READY_PREFIX */
 	char port[16];
 };
 
@@ -271,16 +275,17 @@ static int server_start(struct selftest *t, struct server *s,
 		snprintf(why, whysz, "cannot start server: %s", strerror(errno));
 		return -1;
 	}
-	char line[sizeof s->addr + 13];
+	char line[sizeof s->addr + sizeof NET_READY_PREFIX];
+	const char *where = NULL;
 	if (read_line(s->fd, line, sizeof line, clock_mono_ns() + t->timeout_ns) < 0 ||
-	    strncmp(line, "listening on ", 13) != 0) {
+	    (where = net_ready_parse(line)) == NULL) {
 		kill(s->pid, SIGKILL);
 		int rc = reap(t, s->pid, clock_mono_ns() + t->timeout_ns);
 		close(s->fd);
 		snprintf(why, whysz, "server did not start (exit %d)", rc);
 		return -1;
 	}
-	snprintf(s->addr, sizeof s->addr, "%s", line + 13);
+	snprintf(s->addr, sizeof s->addr, "%s", where);
 	const char *colon = strrchr(s->addr, ':');
 	snprintf(s->port, sizeof s->port, "%s", colon ? colon + 1 : "");
 	return 0;
@@ -342,7 +347,7 @@ static void echo_check(struct selftest *t, const char *name,
 		client_argv[port_slot] = s.port;
 	char *out = malloc(OUT_MAX);
 	if (!out)
-		die_sys(1, "out of memory");
+		die_sys(2, "out of memory");
 	int rc = run(t, client_argv, out, OUT_MAX);
 	if (port_slot >= 0)
 		client_argv[port_slot] = NULL; /* s.port dies with this frame */
@@ -418,7 +423,7 @@ static void check_ping(struct selftest *t, int v6)
 	                v6 ? "::1" : "127.0.0.1", NULL };
 	char *out = malloc(OUT_MAX);
 	if (!out)
-		die_sys(1, "out of memory");
+		die_sys(2, "out of memory");
 	int rc = run(t, cli, out, OUT_MAX);
 	char rtt[64];
 	if (rc == 0) {
@@ -441,21 +446,6 @@ static unsigned char body_byte(size_t i)
 	/* deterministic, not periodic at any small power of two */
 	uint32_t x = (uint32_t)i * 2654435761u;
 	return (unsigned char)(x >> 24);
-}
-
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* Serve one request per connection: /cl with Content-Length, /chunked in
@@ -486,26 +476,26 @@ static void http_serve(int lfd)
 		if (strncmp(req, "GET /cl ", 8) == 0) {
 			int h = snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
 			                 "Content-Type: application/octet-stream\r\n\r\n", BODY_LEN);
-			write_all(c, hdr, (size_t)h);
-			write_all(c, body, BODY_LEN);
+			net_write_all(c, hdr, (size_t)h, NULL);
+			net_write_all(c, body, BODY_LEN, NULL);
 		} else if (strncmp(req, "GET /chunked ", 13) == 0) {
 			static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-			write_all(c, head, sizeof head - 1);
+			net_write_all(c, head, sizeof head - 1, NULL);
 			size_t off = 0, step = 1;
 			while (off < BODY_LEN) {
 				size_t len = step < BODY_LEN - off ? step : BODY_LEN - off;
 				int h = snprintf(hdr, sizeof hdr, "%zx;ext=1\r\n", len);
-				write_all(c, hdr, (size_t)h);
-				write_all(c, body + off, len);
-				write_all(c, "\r\n", 2);
+				net_write_all(c, hdr, (size_t)h, NULL);
+				net_write_all(c, body + off, len, NULL);
+				net_write_all(c, "\r\n", 2, NULL);
 				off += len;
 				step = step * 3 + 1;
 			}
 			static const char tail[] = "0\r\nX-Trailer: yes\r\n\r\n";
-			write_all(c, tail, sizeof tail - 1);
+			net_write_all(c, tail, sizeof tail - 1, NULL);
 		} else {
 			static const char nf[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
-			write_all(c, nf, sizeof nf - 1);
+			net_write_all(c, nf, sizeof nf - 1, NULL);
 		}
 		close(c);
 	}
@@ -563,10 +553,10 @@ static void check_http(struct selftest *t, int unused)
 		char url[128], file[128];
 		snprintf(url, sizeof url, "http://127.0.0.1:%u/%s", addr_port((struct sockaddr *)&bound.ss), paths[i]);
 		snprintf(file, sizeof file, "%s/%s.body", t->tmpdir, paths[i]);
-		char *cli[] = { "http-get", "-q", "-T", "2", "-O", file, url, NULL };
+		char *cli[] = { "http-get", "-s", "-m", "2", "-o", file, url, NULL };
 		char *out = malloc(OUT_MAX);
 		if (!out)
-			die_sys(1, "out of memory");
+			die_sys(2, "out of memory");
 		int rc = run(t, cli, out, OUT_MAX);
 		char why[128];
 		if (rc != 0)
@@ -582,6 +572,176 @@ static void check_http(struct selftest *t, int unused)
 	reap(t, srv, clock_mono_ns() + t->timeout_ns);
 }
 
+/* TLS: wait for the socket as the handshake/read/write step asks. */
+static int tls_step_wait(int fd, ssize_t r)
+{
+	return net_wait(fd, r == TLS_WANT_WRITE ? POLLOUT : POLLIN,
+	                clock_mono_ns() + 5 * NS_PER_SEC) > 0 ? 0 : -1;
+}
+
+/* Serve /cl over TLS, one request per connection.  Runs in a child. */
+static void https_serve(int lfd, struct tls_ctx *ctx)
+{
+	static unsigned char body[BODY_LEN];
+	for (size_t i = 0; i < BODY_LEN; i++)
+		body[i] = body_byte(i);
+	net_nonblock(lfd, 0);
+	for (;;) {
+		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (c < 0)
+			continue;
+		struct tls *s = tls_server_new(ctx, c);
+		ssize_t r = s ? TLS_WANT_READ : TLS_ERR;
+		while (r == TLS_WANT_READ || r == TLS_WANT_WRITE) {
+			r = tls_server_handshake(s);
+			if (r < 0 && r != TLS_ERR && tls_step_wait(c, r) < 0)
+				r = TLS_ERR;
+		}
+		char req[4096];
+		size_t n = 0;
+		while (r == 0 && n < sizeof req - 1) {
+			ssize_t k = tls_read(s, req + n, sizeof req - 1 - n);
+			if (k == TLS_WANT_READ || k == TLS_WANT_WRITE) {
+				if (tls_step_wait(c, k) < 0)
+					break;
+				continue;
+			}
+			if (k <= 0)
+				break;
+			n += (size_t)k;
+			req[n] = 0;
+			if (strstr(req, "\r\n\r\n"))
+				break;
+		}
+		char hdr[256];
+		int h = snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n",
+		                 BODY_LEN);
+		const unsigned char *parts[] = { (const unsigned char *)hdr, body };
+		size_t lens[] = { (size_t)h, BODY_LEN };
+		for (int i = 0; r == 0 && i < 2; i++) {
+			size_t off = 0;
+			while (off < lens[i]) {
+				ssize_t w = tls_write(s, parts[i] + off, lens[i] - off);
+				if (w > 0) {
+					off += (size_t)w;
+				} else if (w == TLS_ERR || tls_step_wait(c, w) < 0) {
+					r = TLS_ERR;
+					break;
+				}
+			}
+		}
+		if (r == 0)
+			tls_shutdown(s);
+		tls_free(s);
+		close(c);
+	}
+}
+
+/* https: the same body through http-get's TLS, verified against a
+ * certificate made here (for 127.0.0.1, valid ten minutes) and given to
+ * http-get with --cacert from the temporary directory. */
+static void check_https(struct selftest *t, int unused)
+{
+	const char *name = "http-get https";
+	struct tls_server_conf sc = { "127.0.0.1", 600, 0, 0 };
+	char pem[4096], err[TLS_ERRMSG_MAX], ca[128], url[128], file[128], why[128];
+	struct sb_addr a, bound;
+
+	if (tls_load(err, sizeof err) < 0) {
+		report(t, SKIP, name, "%s", err);
+		return;
+	}
+	struct tls_ctx *ctx = tls_server_ctx_new(&sc, pem, sizeof pem, err, sizeof err);
+	if (!ctx) {
+		report(t, FAIL, name, "%s", err);
+		return;
+	}
+	snprintf(ca, sizeof ca, "%s/ca.pem", t->tmpdir);
+	int fd = open(ca, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || net_write_all(fd, pem, strlen(pem), NULL) < 0) {
+		report(t, FAIL, name, "cannot write %s: %s", ca, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		tls_ctx_free(ctx);
+		return;
+	}
+	close(fd);
+	addr_numeric("127.0.0.1", 0, &a);
+	int lfd = net_listen(&a, SOCK_STREAM, 16, &bound);
+	if (lfd < 0) {
+		report(t, FAIL, name, "cannot listen on 127.0.0.1: %s", strerror(errno));
+		tls_ctx_free(ctx);
+		return;
+	}
+	fflush(stdout);
+	pid_t srv = fork();
+	if (srv == 0) {
+		https_serve(lfd, ctx);
+		_exit(0);
+	}
+	close(lfd);
+	tls_ctx_free(ctx);
+	if (srv < 0) {
+		report(t, FAIL, name, "fork: %s", strerror(errno));
+		return;
+	}
+	track(t, srv);
+	snprintf(url, sizeof url, "https://127.0.0.1:%u/cl", addr_port((struct sockaddr *)&bound.ss));
+	snprintf(file, sizeof file, "%s/https.body", t->tmpdir);
+	char *cli[] = { "http-get", "-s", "-m", "2", "--cacert", ca, "-o", file, url, NULL };
+	char *out = malloc(OUT_MAX);
+	if (!out)
+		die_sys(1, "out of memory");
+	int rc = run(t, cli, out, OUT_MAX);
+	if (rc != 0)
+		report(t, FAIL, name, "exit %d: %s", rc, last_line(out));
+	else if (!file_matches_body(file, why, sizeof why))
+		report(t, FAIL, name, "%s", why);
+	else
+		report(t, PASS, name, "%zu bytes identical, certificate verified", BODY_LEN);
+	unlink(file);
+	unlink(ca);
+	free(out);
+	kill(srv, SIGKILL);
+	reap(t, srv, clock_mono_ns() + t->timeout_ns);
+}
+
+/* probe: a tcp-echo server seen up (with a send/expect exchange), then,
+ * once stopped, seen down (refused), with the documented exit codes. */
+static void check_probe(struct selftest *t, int unused)
+{
+	const char *name = "probe";
+	struct server s;
+	char why[300], target[64];
+	char *srv[] = { "tcp-echo", "-l", "-b", "127.0.0.1", "0", NULL };
+	if (server_start(t, &s, srv, why, sizeof why) < 0) {
+		report(t, FAIL, name, "%s", why);
+		return;
+	}
+	snprintf(target, sizeof target, "tcp://127.0.0.1:%s", s.port);
+	char *up[] = { "probe", "-q", "-t", "2", "-s", "sockbox\\n", "-e", "sockbox",
+	               target, NULL };
+	char *down[] = { "probe", "-q", "-t", "2", target, NULL };
+	char *out = malloc(OUT_MAX);
+	if (!out)
+		die_sys(1, "out of memory");
+	int rc = run(t, up, out, OUT_MAX);
+	int src = server_stop(t, &s);
+	if (rc != 0 || !strstr(out, "1 passed")) {
+		report(t, FAIL, name, "%s up: exit %d: %s", target, rc, last_line(out));
+	} else if (src != 0) {
+		report(t, FAIL, name, "tcp-echo exit %d after SIGTERM", src);
+	} else {
+		rc = run(t, down, out, OUT_MAX);
+		if (rc != 1 || !strstr(out, "refused"))
+			report(t, FAIL, name, "%s down: exit %d (want 1): %s", target, rc,
+			       last_line(out));
+		else
+			report(t, PASS, name, "%s seen up (send/expect), then refused", target);
+	}
+	free(out);
+}
+
 /* tcp-watch must see a connection of ours reach ESTABLISHED and leave it. */
 static void check_watch(struct selftest *t, int unused)
 {
@@ -593,7 +753,7 @@ static void check_watch(struct selftest *t, int unused)
 		report(t, FAIL, name, "%s", why);
 		return;
 	}
-	char *w[] = { "tcp-watch", "--json", "-i", "0.02", "--sport", s.port,
+	char *w[] = { "tcp-watch", "--json", "--interval", "0.02", "--sport", s.port,
 	              "--duration", "4", NULL };
 	int wfd;
 	pid_t wp = spawn(t, w, 0, &wfd);
@@ -611,15 +771,15 @@ static void check_watch(struct selftest *t, int unused)
 		                s.port, NULL };
 		char *out = malloc(OUT_MAX);
 		if (!out)
-			die_sys(1, "out of memory");
+			die_sys(2, "out of memory");
 		run(t, cli, out, OUT_MAX);
 		free(out);
 		while ((!est || !left) && read_line(wfd, line, sizeof line, deadline) == 0) {
 			if (strstr(line, "LISTEN"))
 				continue;
-			if (strstr(line, "\"new\":\"ESTABLISHED\""))
+			if (strstr(line, "\"new\":\"ESTAB\""))
 				est = 1;
-			else if (est && strstr(line, "\"old\":\"ESTABLISHED\""))
+			else if (est && strstr(line, "\"old\":\"ESTAB\""))
 				left = 1;
 		}
 	}
@@ -675,15 +835,19 @@ int selftest_main(int argc, char **argv)
 		switch (c) {
 		case 'v': t.verbose = 1; break;
 		case 'W': t.timeout_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC * 100, 600 * NS_PER_SEC); break;
-		case OPT_JSON: t.json = 1; break;
+		case OPT_JSON: t.json = 1; err_json(1); break;
 		}
 	}
-	if (st.ind != argc)
-		usage_error("unexpected argument '%s'", argv[st.ind]);
+	if (t.json) {
+		struct json j;
+		json_start(&j, "selftest");
+		json_double(&j, "timeout_ms", (double)t.timeout_ns / 1e6, 3);
+		json_end(&j, stdout);
+	}
 
 	snprintf(t.tmpdir, sizeof t.tmpdir, "/tmp/sockbox-selftest.XXXXXX");
 	if (!mkdtemp(t.tmpdir))
-		die_sys(1, "cannot create a temporary directory");
+		die_sys(2, "cannot create a temporary directory");
 	cur = &t;
 	atexit(cleanup);
 	sig_catch(0);
@@ -695,16 +859,12 @@ int selftest_main(int argc, char **argv)
 		{ check_tcp, 0 }, { check_tcp, 1 }, { check_udp, 0 },
 		{ check_uds, 0 }, { check_uds, 1 }, { check_uds, 2 },
 		{ check_ping, 0 }, { check_ping, 1 }, { check_http, 0 },
-		{ check_watch, 0 },
+		{ check_https, 0 }, { check_watch, 0 }, { check_probe, 0 },
 	};
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !sig_int; i++)
 		checks[i].fn(&t, checks[i].arg);
 
-	if (sig_int) {
-		cleanup();
-		err_msg("interrupted");
-		return 130;
-	}
+	int rc = sig_int ? 130 : t.failed ? 1 : 0;
 	if (t.json) {
 		struct json j;
 		json_begin(&j);
@@ -712,10 +872,16 @@ int selftest_main(int argc, char **argv)
 		json_int(&j, "passed", t.passed);
 		json_int(&j, "failed", t.failed);
 		json_int(&j, "skipped", t.skipped);
+		json_int(&j, "exit", rc);
 		json_end(&j, stdout);
-	} else {
-		printf("%d passed, %d failed, %d skipped\n", t.passed, t.failed, t.skipped);
 	}
+	if (sig_int) {
+		cleanup();
+		err_msg("interrupted");
+		return rc;
+	}
+	if (!t.json)
+		printf("%d passed, %d failed, %d skipped\n", t.passed, t.failed, t.skipped);
 	cleanup();
-	return t.failed ? 1 : 0;
+	return rc;
 }

@@ -2,15 +2,15 @@
  *
  *   tcp-echo -l [-b ADDR] [-v] [--max-conns N] [--idle-timeout SECS]
  *            [--banner TEXT] PORT
- *   tcp-echo [-4|-6] [-c N] [-i SECS] [-s BYTES | -m TEXT] [-W SECS]
- *            [--json] HOST PORT
+ *   tcp-echo [-4|-6] [-q] [-c N] [-i SECS] [-s BYTES | -m TEXT] [-W SECS]
+ *            [-w SECS] [--json] HOST PORT
  *   tcp-echo --stdin HOST PORT
  *   tcp-echo --bench [-C CONNS] [-s BYTES] [-d SECS] [--bulk] HOST PORT
  *
  * The server prints "listening on ADDR:PORT" and echoes every byte back
  * (engine: applets/echo/echo_stream.h); the client modes are applets/echo/echo_client.h.
- * Exit: 0 success; 1 a probe/echo failed or the server could not run;
- * 2 usage, resolve or bind errors. */
+ * Exit: 0 success; 1 a probe/echo failed or the server's loop failed;
+ * 2 usage, resolve, bind or other set-up errors (sockbox(1)). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,6 +32,12 @@ static const struct opt opts[] = {
 	{ '4', NULL, NULL, "client: IPv4 only" },
 	{ '6', NULL, NULL, "client: IPv6 only" },
 	ECHO_CLIENT_OPTS,
+	ECHO_RULES,
+	OPT_RULE("bind + listen"),
+	OPT_RULE("listen ! 4 6"),
+	OPT_RULE("4 ! 6"),
+	OPT_RULE("listen # PORT"),
+	OPT_RULE("# HOST PORT"),
 	{ 0 }
 };
 
@@ -55,16 +61,10 @@ static int serve(const struct echo_opts *o, const char *bind_host,
 	if (bind_host) {
 		int r = addr_resolve(bind_host, port, AF_UNSPEC, SOCK_STREAM, 1, &a);
 		if (r)
-			die(2, "%s: %s", bind_host, addr_strerror(r));
+			die_as("resolve", 2, "%s: %s", bind_host, addr_strerror(r));
 		fd = net_listen(&a, SOCK_STREAM, SOMAXCONN, &bound);
 	} else {
-		/* "::" takes both families; fall back where IPv6 is off */
-		addr_numeric("::", port, &a);
-		fd = net_listen(&a, SOCK_STREAM, SOMAXCONN, &bound);
-		if (fd < 0) {
-			addr_numeric("0.0.0.0", port, &a);
-			fd = net_listen(&a, SOCK_STREAM, SOMAXCONN, &bound);
-		}
+		fd = net_listen_any(port, AF_UNSPEC, SOCK_STREAM, SOMAXCONN, &bound);
 	}
 	if (fd < 0)
 		die_sys(2, "listen on port %u", port);
@@ -72,9 +72,8 @@ static int serve(const struct echo_opts *o, const char *bind_host,
 	struct sandbox_policy sp = { .needs = SBX_STREAM_SERVER };
 	sandbox_enter(&sp, o->verbose);
 	char buf[ADDR_STRLEN];
-	printf("listening on %s\n",
-	       addr_format((struct sockaddr *)&bound.ss, bound.len, buf, sizeof buf));
-	fflush(stdout);
+	net_ready_announce(addr_format((struct sockaddr *)&bound.ss, bound.len,
+	                               buf, sizeof buf));
 	int rc = echo_cli_serve(o, fd, sfd, 0);
 	close(fd);
 	return rc;
@@ -92,31 +91,21 @@ int tcp_echo_main(int argc, char **argv)
 		if (echo_opts_handle(&o, c, &st))
 			continue;
 		switch (c) {
-		case 'b':
-			bind_host = st.arg;
-			if (!o.server_opt)
-				o.server_opt = st.name;
-			break;
-		case '4': family = AF_INET; o.client_opt = st.name; break;
-		case '6': family = AF_INET6; o.client_opt = st.name; break;
+		case 'b': bind_host = arg_operand(st.arg, "-b ADDR", 253); break;
+		case '4': family = AF_INET; break;
+		case '6': family = AF_INET6; break;
 		default: usage_error("unknown option");
 		}
 	}
 	echo_opts_check(&o);
-	int nops = argc - st.ind;
-	if (o.listen) {
-		if (nops != 1)
-			usage_error("-l needs exactly one operand: PORT");
+	if (o.listen)
 		return serve(&o, bind_host, arg_port(argv[st.ind], 1));
-	}
-	if (nops != 2)
-		usage_error("need HOST and PORT");
-	const char *host = argv[st.ind];
+	const char *host = arg_operand(argv[st.ind], "HOST", 253);
 	uint16_t port = arg_port(argv[st.ind + 1], 0);
 	struct sb_addr a;
 	int r = addr_resolve(host, port, family, SOCK_STREAM, 0, &a);
 	if (r)
-		die(2, "%s: %s", host, addr_strerror(r));
+		die_as("resolve", 2, "%s: %s", host, addr_strerror(r));
 	char target[ADDR_STRLEN];
 	addr_format((struct sockaddr *)&a.ss, a.len, target, sizeof target);
 	o.c.addr = &a;

@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "applet.h"
 #include "clock.h"
+#include "echo_cli.h"
 #include "echo_dgram.h"
 #include "err.h"
 #include "net.h"
@@ -37,15 +38,24 @@ static const struct opt opts[] = {
 	  "server: largest datagram echoed (default 65536)" },
 	{ 'c', "count", "N", "stop after N probes (default: until interrupted)" },
 	{ 'i', "interval", "DUR", "time between probes (default 1s)" },
-	{ 'W', "timeout", "DUR", "wait this long for each reply (default 1s)" },
+	{ 'W', "timeout", "DUR", "wait this long for each reply, as ping's -W (default 10s)" },
+	{ 'w', "deadline", "DUR", "stop after DUR in all" },
 	{ 's', "size", "SIZE", "datagram size in bytes, 24-65507 (default 64)" },
 	{ 'q', "quiet", NULL, "print only the summary" },
 	{ '4', NULL, NULL, "use IPv4 only" },
 	{ '6', NULL, NULL, "use IPv6 only" },
-	{ OPT_JSON, "json", NULL, "print JSON Lines" },
+	{ OPT_JSON, "json", NULL, "print JSON Lines (sockbox-json(7))" },
 	{ OPT_BENCH, "bench", NULL, "benchmark: keep -C datagrams in flight for -d" },
 	{ 'C', "inflight", "N", "bench: datagrams in flight, 1-4096 (default 8)" },
 	{ 'd', "duration", "DUR", "bench: how long to run (default 5s)" },
+	OPT_RULE("listen ! count interval timeout deadline size quiet json bench "
+	         "inflight duration"),
+	OPT_RULE("bind max-size + listen"),
+	OPT_RULE("4 ! 6"),
+	OPT_RULE("bench ! count deadline"),
+	OPT_RULE("inflight duration + bench"),
+	OPT_RULE("listen # PORT"),
+	OPT_RULE("# HOST PORT"),
 	{ 0, NULL, NULL, NULL },
 };
 
@@ -65,13 +75,11 @@ struct udp_opts {
 	size_t max_size;
 	int family;
 	int bench;
-	int client_opt;            /* a client-only option was given */
 	struct echo_dgram_client_cfg cli;
 };
 
 static int serve(const struct udp_opts *o, const char *port_s)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	struct echo_dgram_server_cfg cfg = { o->max_size, -1 };
 	struct echo_dgram_server_stats st;
 	struct sb_addr a, bound;
@@ -79,58 +87,50 @@ static int serve(const struct udp_opts *o, const char *port_s)
 	char buf[ADDR_STRLEN], line[256];
 	int fd, r;
 
-	cfg.stop_fd = sig_fd(sigs);
-	if (cfg.stop_fd < 0)
-		die_sys(2, "signalfd");
+	cfg.stop_fd = echo_cli_signals();
 	if (o->bind) {
 		r = addr_resolve(o->bind, port, o->family, SOCK_DGRAM, 1, &a);
 		if (r)
-			die(2, "%s: %s", o->bind, addr_strerror(r));
+			die_as("resolve", 2, "%s: %s", o->bind, addr_strerror(r));
 		fd = net_listen(&a, SOCK_DGRAM, 0, &bound);
+		if (fd < 0)
+			die_sys(2, "bind %s", addr_format((struct sockaddr *)&a.ss,
+			                                  a.len, buf, sizeof(buf)));
 	} else {
-		/* "::" serves IPv6 and IPv4; fall back where IPv6 is off */
-		addr_numeric(o->family == AF_INET ? "0.0.0.0" : "::", port, &a);
-		fd = net_listen(&a, SOCK_DGRAM, 0, &bound);
-		if (fd < 0 && o->family == AF_UNSPEC && errno == EAFNOSUPPORT) {
-			addr_numeric("0.0.0.0", port, &a);
-			fd = net_listen(&a, SOCK_DGRAM, 0, &bound);
-		}
+		fd = net_listen_any(port, o->family, SOCK_DGRAM, 0, &bound);
+		if (fd < 0)
+			die_sys(2, "bind port %u", port);
 	}
-	if (fd < 0)
-		die_sys(2, "bind %s", addr_format((struct sockaddr *)&a.ss, a.len,
-		                                  buf, sizeof(buf)));
 	struct sandbox_policy sp = { .needs = SBX_DGRAM };
 	sandbox_enter(&sp, 0);
-	printf("listening on %s\n",
-	       addr_format((struct sockaddr *)&bound.ss, bound.len, buf, sizeof(buf)));
-	fflush(stdout);
+	net_ready_announce(addr_format((struct sockaddr *)&bound.ss, bound.len,
+	                               buf, sizeof(buf)));
 	if (echo_dgram_serve(fd, &cfg, &st) < 0)
 		die_sys(2, "serve");
 	err_msg("%s", echo_dgram_stats_format(&st, line, sizeof(line)));
 	close(fd);
+	close(cfg.stop_fd);
 	return 0;
 }
 
 static int client(const struct udp_opts *o, const char *host,
                   const char *port_s)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	struct echo_dgram_client_cfg cfg = o->cli;
 	uint16_t port = arg_port(port_s, 0);
 	struct sb_addr a;
 	char target[300];
 	int fd, r;
 
-	r = addr_resolve(host, port, o->family, SOCK_DGRAM, 0, &a);
+	r = addr_resolve(arg_operand(host, "HOST", 253), port, o->family,
+	                 SOCK_DGRAM, 0, &a);
 	if (r)
-		die(2, "%s: %s", host, addr_strerror(r));
+		die_as("resolve", 2, "%s: %s", host, addr_strerror(r));
 	snprintf(target, sizeof(target), strchr(host, ':') ? "[%s]:%u" : "%s:%u",
 	         host, port);
 	cfg.addr = &a;
 	cfg.target = target;
-	cfg.stop_fd = sig_fd(sigs);
-	if (cfg.stop_fd < 0)
-		die_sys(2, "signalfd");
+	cfg.stop_fd = echo_cli_signals();
 	fd = echo_dgram_client_socket(&a);
 	if (fd < 0)
 		die_sys(2, "connect %s", target);
@@ -139,6 +139,7 @@ static int client(const struct udp_opts *o, const char *host,
 	r = o->bench ? echo_dgram_bench_run(fd, &cfg)
 	             : echo_dgram_ping_run(fd, &cfg);
 	close(fd);
+	close(cfg.stop_fd);
 	return r;
 }
 
@@ -152,14 +153,14 @@ int udp_echo_main(int argc, char **argv)
 	o.family = AF_UNSPEC;
 	o.cli.size = 64;
 	o.cli.interval_ns = NS_PER_SEC;
-	o.cli.timeout_ns = NS_PER_SEC;
+	o.cli.timeout_ns = 10 * NS_PER_SEC;   /* ping's -W default */
 	o.cli.inflight = 8;
 	o.cli.duration_ns = 5 * NS_PER_SEC;
 	opt_init(&st);
 	while ((c = opt_next(&st, argc, argv, &help)) != -1) {
 		switch (c) {
 		case 'l': o.listen = 1; break;
-		case 'b': o.bind = st.arg; break;
+		case 'b': o.bind = arg_operand(st.arg, "-b ADDR", 253); break;
 		case OPT_MAXSIZE:
 			o.max_size = (size_t)opt_size(&st, 1, ECHO_DGRAM_MAX_LIMIT);
 			break;
@@ -167,47 +168,35 @@ int udp_echo_main(int argc, char **argv)
 		case '6': o.family = AF_INET6; break;
 		case 'c':
 			o.cli.count = opt_u64(&st, 1, UINT64_MAX / 2);
-			o.client_opt = 1;
 			break;
 		case 'i':
 			o.cli.interval_ns = opt_dur(&st, NS_PER_SEC, 0, 3600 * NS_PER_SEC);
-			o.client_opt = 1;
 			break;
 		case 'W':
 			o.cli.timeout_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC,
 			                           3600 * NS_PER_SEC);
-			o.client_opt = 1;
 			break;
 		case 's':
 			o.cli.size = (size_t)opt_size(&st, PROBE_HDR, ECHO_DGRAM_SIZE_MAX);
-			o.client_opt = 1;
 			break;
-		case 'q': o.cli.quiet = 1; o.client_opt = 1; break;
-		case OPT_JSON: o.cli.json = 1; o.client_opt = 1; break;
-		case OPT_BENCH: o.bench = 1; o.client_opt = 1; break;
+		case 'q': o.cli.quiet = 1; break;
+		case OPT_JSON: o.cli.json = 1; err_json(1); break;
+		case 'w':
+			o.cli.deadline_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC,
+			                            86400 * NS_PER_SEC);
+			break;
+		case OPT_BENCH: o.bench = 1; break;
 		case 'C':
 			o.cli.inflight = (uint32_t)opt_u64(&st, 1, ECHO_DGRAM_INFLIGHT_MAX);
-			o.client_opt = 1;
 			break;
 		case 'd':
 			o.cli.duration_ns = opt_dur(&st, NS_PER_SEC, NS_PER_MSEC,
 			                            3600 * NS_PER_SEC);
-			o.client_opt = 1;
 			break;
 		}
 	}
-	argc -= st.ind;
-	argv += st.ind;
-	if (o.listen) {
-		if (o.client_opt)
-			usage_error("-l takes only -b, --max-size, -4 and -6");
-		if (argc != 1)
-			usage_error(argc ? "too many operands" : "missing PORT");
+	argv += st.ind;   /* the operand counts are OPT_RULEs above */
+	if (o.listen)
 		return serve(&o, argv[0]);
-	}
-	if (o.bind || o.max_size)
-		usage_error("-b and --max-size need -l");
-	if (argc != 2)
-		usage_error(argc < 2 ? "missing HOST or PORT" : "too many operands");
 	return client(&o, argv[0], argv[1]);
 }

@@ -24,6 +24,7 @@
 #include "echo_cli.h"
 #include "echo_dgram.h"
 #include "err.h"
+#include "net.h"
 #include "num.h"
 #include "opt.h"
 #include "sandbox.h"
@@ -38,6 +39,9 @@ static const struct opt opts[] = {
 	ECHO_SERVER_OPTS,
 	{ EO_MODE, "mode", "OCTAL", "server: permissions of the socket file" },
 	ECHO_CLIENT_OPTS,
+	ECHO_RULES,
+	OPT_RULE("mode + listen"),
+	OPT_RULE("# PATH"),
 	{ 0 }
 };
 
@@ -95,8 +99,7 @@ static int serve_stream(const struct echo_opts *o, enum uds_type t,
 	int fd = listen_or_die(path, type_socktype(t), mode, &up);
 	int sfd = echo_cli_signals();
 	uds_sandbox(path, SBX_STREAM_SERVER, o->verbose);
-	printf("listening on %s\n", path);
-	fflush(stdout);
+	net_ready_announce(path);
 	int rc = echo_cli_serve(o, fd, sfd, t == UDS_SEQPACKET);
 	close(fd);
 	sandbox_dir_privilege(1);
@@ -112,7 +115,6 @@ static int serve_stream(const struct echo_opts *o, enum uds_type t,
  * of datagrams in flight in bench mode). */
 static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	struct sb_addr a;
 	int fd, sfd, r;
 
@@ -129,9 +131,7 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 		usage_error("-C: at most %u datagrams in flight",
 		            ECHO_DGRAM_INFLIGHT_MAX);
 	/* block the signals before the readiness line: none is lost */
-	sfd = sig_fd(sigs);
-	if (sfd < 0)
-		die_sys(2, "signalfd");
+	sfd = echo_cli_signals();
 	if (o->listen) {
 		struct echo_dgram_server_cfg cfg = { 0, sfd };
 		struct echo_dgram_server_stats st;
@@ -140,21 +140,22 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 
 		fd = listen_or_die(path, SOCK_DGRAM, mode, &up);
 		uds_sandbox(path, SBX_DGRAM, 0);
-		printf("listening on %s\n", path);
-		fflush(stdout);
+		net_ready_announce(path);
 		r = echo_dgram_serve(fd, &cfg, &st);
 		if (r < 0)
 			err_sys("event loop");
 		else
 			err_msg("%s", echo_dgram_stats_format(&st, line, sizeof line));
 		close(fd);
+		close(sfd);
 		sandbox_dir_privilege(1);
 		uds_path_remove(&up);
 		sandbox_dir_privilege(0);
-		return r < 0 ? 1 : 0;
+		return r < 0 ? 2 : 0;
 	}
 	struct echo_dgram_client_cfg cfg = {
 		.addr = &a, .target = path, .json = o->c.json, .stop_fd = sfd,
+		.quiet = o->c.quiet, .deadline_ns = o->c.deadline_ns,
 		.size = o->c.size, .timeout_ns = o->c.timeout_ns,
 		.count = o->c.count, .interval_ns = o->c.interval_ns,
 		.inflight = o->c.conns, .duration_ns = o->c.duration_ns,
@@ -169,6 +170,7 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 	sandbox_enter(&sp, 0);
 	r = o->bench ? echo_dgram_bench_run(fd, &cfg) : echo_dgram_ping_run(fd, &cfg);
 	close(fd);
+	close(sfd);
 	return r;
 }
 
@@ -202,8 +204,6 @@ int uds_echo_main(int argc, char **argv)
 				usage_error("--mode: '%s' is not an octal mode (0-7777)",
 				            st.arg);
 			mode = (int)m;
-			if (!o.server_opt)
-				o.server_opt = st.name;
 			break;
 		}
 		default: usage_error("unknown option");
@@ -211,9 +211,7 @@ int uds_echo_main(int argc, char **argv)
 	}
 	if (type != UDS_DGRAM)
 		echo_opts_check(&o);
-	if (argc - st.ind != 1)
-		usage_error("need exactly one operand: PATH");
-	const char *path = argv[st.ind];
+	const char *path = arg_operand(argv[st.ind], "PATH", 107);
 	struct sb_addr a;
 	if (!*path || addr_unix(path, &a) < 0)
 		usage_error("'%s': not a usable socket path (1-107 bytes)", path);

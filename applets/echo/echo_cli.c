@@ -19,65 +19,52 @@ void echo_opts_init(struct echo_opts *o)
 	memset(o, 0, sizeof *o);
 	o->max_conns = 10000;
 	o->c.interval_ns = NS_PER_SEC;
-	o->c.timeout_ns = 5 * NS_PER_SEC;
+	o->c.timeout_ns = ECHO_TIMEOUT_DEFAULT;
 	o->c.size = 64;
-	o->c.conns = 1;
+	o->c.conns = 8;
 	o->c.duration_ns = 5 * NS_PER_SEC;
 	o->c.socktype = SOCK_STREAM;
 }
 
 int echo_opts_handle(struct echo_opts *o, int key, const struct opt_state *st)
 {
-	int server = 1;
 	switch (key) {
-	case 'l': o->listen = 1; return 1;
+	case 'l': o->listen = 1; break;
 	case 'v': o->verbose = 1; break;
 	case EO_MAXCONNS: o->max_conns = (uint32_t)opt_u64(st, 1, 1000000); break;
 	case EO_IDLE:
 		o->idle_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC, 86400 * NS_PER_SEC);
 		break;
 	case EO_BANNER: o->banner = st->arg; break;
-	default:
-		server = 0;
-		switch (key) {
-		case 'c': o->c.count = opt_u64(st, 1, UINT64_MAX / 2); break;
-		case 'i': o->c.interval_ns = opt_dur(st, NS_PER_SEC, 0, 3600 * NS_PER_SEC); break;
-		case 's': o->c.size = (size_t)opt_size(st, 1, ECHO_SIZE_MAX); break;
-		case 'm': o->c.msg = st->arg; break;
-		case 'W':
-			o->c.timeout_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
-			                          3600 * NS_PER_SEC);
-			break;
-		case EO_JSON: o->c.json = 1; break;
-		case EO_STDIN: o->pipe = 1; break;
-		case EO_BENCH: o->bench = 1; break;
-		case 'C': o->c.conns = (uint32_t)opt_u64(st, 1, 19000); break;
-		case 'd':
-			o->c.duration_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
-			                           86400 * NS_PER_SEC);
-			break;
-		case EO_BULK: o->c.bulk = 1; break;
-		default: return 0;
-		}
+	case 'c': o->c.count = opt_u64(st, 1, UINT64_MAX / 2); break;
+	case 'i': o->c.interval_ns = opt_dur(st, NS_PER_SEC, 0, 3600 * NS_PER_SEC); break;
+	case 's': o->c.size = (size_t)opt_size(st, 1, ECHO_SIZE_MAX); break;
+	case 'm': o->c.msg = st->arg; break;
+	case 'q': o->c.quiet = 1; break;
+	case 'w':
+		o->c.deadline_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
+		                           86400 * NS_PER_SEC);
+		break;
+	case 'W':
+		o->c.timeout_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
+		                          3600 * NS_PER_SEC);
+		break;
+	case EO_JSON: o->c.json = 1; err_json(1); break;
+	case EO_STDIN: o->pipe = 1; break;
+	case EO_BENCH: o->bench = 1; break;
+	case 'C': o->c.conns = (uint32_t)opt_u64(st, 1, 19000); break;
+	case 'd':
+		o->c.duration_ns = opt_dur(st, NS_PER_SEC, NS_PER_MSEC,
+		                           86400 * NS_PER_SEC);
+		break;
+	case EO_BULK: o->c.bulk = 1; break;
+	default: return 0;
 	}
-	if (server && !o->server_opt)
-		o->server_opt = st->name;
-	if (!server && !o->client_opt)
-		o->client_opt = st->name;
 	return 1;
 }
 
 void echo_opts_check(const struct echo_opts *o)
 {
-	if (o->listen && o->client_opt)
-		usage_error("%s is a client option; it cannot be used with -l",
-		            o->client_opt);
-	if (!o->listen && o->server_opt)
-		usage_error("%s is a server option; it needs -l", o->server_opt);
-	if (o->pipe && o->bench)
-		usage_error("--stdin and --bench cannot be combined");
-	if (o->c.msg && (o->bench || o->pipe))
-		usage_error("-m applies to probe mode only");
 	if (o->c.msg && !*o->c.msg)
 		usage_error("-m needs a non-empty TEXT");
 }
@@ -105,11 +92,10 @@ int echo_cli_client(const struct echo_opts *o)
 
 int echo_cli_signals(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	signal(SIGPIPE, SIG_IGN);
-	int sfd = sig_fd(sigs);
+	int sfd = sig_stop_fd();
 	if (sfd < 0)
-		die_sys(1, "signalfd");
+		die_sys(2, "signalfd");
 	return sfd;
 }
 
@@ -134,5 +120,5 @@ int echo_cli_serve(const struct echo_opts *o, int lfd, int sfd, int seqpacket)
 	        (unsigned long long)st.idle_closed, (unsigned long)st.peak,
 	        (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out);
 	close(sfd);
-	return r < 0 ? 1 : 0;
+	return r < 0 ? 2 : 0;
 }

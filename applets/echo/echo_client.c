@@ -14,6 +14,7 @@
 #include "echo_buf.h"
 #include "err.h"
 #include "json.h"
+#include "probe_report.h"
 #include "loop.h"
 #include "net.h"
 #include "sig.h"
@@ -45,23 +46,6 @@ long echo_first_diff(const char *a, const char *b, size_t n)
 		if (a[i] != b[i])
 			return (long)i;
 	return -1;
-}
-
-const char *echo_fmt_ms(int64_t us, char *buf, size_t bufsz)
-{
-	if (us < 0)
-		us = 0;
-	if (us >= 100000 - 50)
-		snprintf(buf, bufsz, "%" PRId64, (us + 500) / 1000);
-	else if (us >= 10000 - 5)
-		snprintf(buf, bufsz, "%" PRId64 ".%01" PRId64, (us + 50) / 1000,
-		         ((us + 50) % 1000) / 100);
-	else if (us >= 1000)
-		snprintf(buf, bufsz, "%" PRId64 ".%02" PRId64, (us + 5) / 1000,
-		         ((us + 5) % 1000) / 10);
-	else
-		snprintf(buf, bufsz, "0.%03" PRId64, us);
-	return buf;
 }
 
 static int stop_requested(void)
@@ -178,24 +162,37 @@ static const char *presult_name(enum presult r)
 	return "?";
 }
 
+/* sockbox-json(7): "reply", "timeout", or "send_error" (every other way
+ * a probe fails; `reason` says which). */
+static const char *probe_event(enum presult r)
+{
+	return r == P_OK ? "reply" : r == P_TIMEOUT ? "timeout" : "send_error";
+}
+
 static void probe_report(const struct echo_client_cfg *c, uint64_t seq,
                          size_t n, const struct probe *p)
 {
 	char t[32];
+	if (c->quiet || p->res == P_INTR)
+		return;
 	if (c->json) {
 		struct json j;
 		json_begin(&j);
-		json_str(&j, "type", "probe");
-		json_str(&j, "target", c->target);
+		json_str(&j, "type", probe_event(p->res));
 		json_uint(&j, "seq", seq);
 		json_uint(&j, "bytes", n);
-		json_bool(&j, "ok", p->res == P_OK);
-		json_str(&j, "result", presult_name(p->res));
+		json_str(&j, "from", c->target);
 		if (p->res == P_OK)
-			json_double(&j, "rtt_ms", (double)p->rtt_ns / 1e6, 3);
+			json_double(&j, "time_ms", (double)p->rtt_ns / 1e6, 3);
+		else
+			json_null(&j, "time_ms");
 		if (p->connect_ns)
 			json_double(&j, "connect_ms", (double)p->connect_ns / 1e6, 3);
-		json_uint(&j, "echoed", p->echoed);
+		else
+			json_null(&j, "connect_ms");
+		json_uint(&j, "echoed_bytes", p->echoed);
+		if (p->res != P_OK)
+			json_str(&j, "reason", presult_name(p->res));
 		if (p->err)
 			json_str(&j, "error", strerror(p->err));
 		if (p->res == P_MISMATCH)
@@ -205,8 +202,9 @@ static void probe_report(const struct echo_client_cfg *c, uint64_t seq,
 	}
 	switch (p->res) {
 	case P_OK:
+		probe_fmt_ms(t, sizeof t, p->rtt_ns / 1000);
 		printf("%zu bytes from %s: seq=%" PRIu64 " time=%s ms\n", n,
-		       c->target, seq, echo_fmt_ms(p->rtt_ns / 1000, t, sizeof t));
+		       c->target, seq, t);
 		break;
 	case P_CONNECT: case P_SEND: case P_RECV:
 		printf("seq=%" PRIu64 ": %s: %s\n", seq, presult_name(p->res),
@@ -230,41 +228,44 @@ static void probe_report(const struct echo_client_cfg *c, uint64_t seq,
 	fflush(stdout);
 }
 
-static void probe_summary(const struct echo_client_cfg *c, uint64_t sent,
-                          uint64_t echoed, const struct rtt_stats *st,
-                          int64_t elapsed_ns)
+static void probe_start(const struct echo_client_cfg *c, size_t n)
 {
-	double loss = sent ? (double)(sent - echoed) * 100.0 / (double)sent : 0;
+	if (c->json) {
+		struct json j;
+		json_start(&j, applet_name);
+		json_str(&j, "target", c->target);
+		json_uint(&j, "size_bytes", n);
+		json_end(&j, stdout);
+		return;
+	}
+	printf("ECHO %s: %zu data bytes\n", c->target, n);
+}
+
+static void probe_summary(const struct echo_client_cfg *c, uint64_t sent,
+                          uint64_t echoed, uint64_t errors,
+                          const struct rtt_stats *st, int64_t elapsed_ns,
+                          int rc)
+{
+	struct probe_summary s = {
+		.noun = "probes", .transmitted = sent, .received = echoed,
+		.errors = errors, .elapsed_us = elapsed_ns / 1000,
+		.have_rtt = st->n > 0, .min_us = st->min_ns / 1000,
+		.avg_us = stats_avg_us(st), .max_us = st->max_ns / 1000,
+		.mdev_us = stats_mdev_us(st), .exit_code = rc,
+	};
 	if (c->json) {
 		struct json j;
 		json_begin(&j);
 		json_str(&j, "type", "summary");
 		json_str(&j, "target", c->target);
-		json_uint(&j, "sent", sent);
-		json_uint(&j, "echoed", echoed);
-		json_uint(&j, "failed", sent - echoed);
-		json_double(&j, "failed_pct", loss, 3);
-		json_int(&j, "time_ms", elapsed_ns / 1000000);
-		if (st->n) {
-			json_double(&j, "min_ms", (double)st->min_ns / 1e6, 3);
-			json_double(&j, "avg_ms", stats_avg_ns(st) / 1e6, 3);
-			json_double(&j, "max_ms", (double)st->max_ns / 1e6, 3);
-			json_double(&j, "mdev_ms", stats_mdev_ns(st) / 1e6, 3);
-		}
+		probe_report_json(&j, &s);
 		json_end(&j, stdout);
 		return;
 	}
+	char buf[512];
 	printf("\n--- %s echo statistics ---\n", c->target);
-	printf("%" PRIu64 " probes sent, %" PRIu64 " echoed, %g%% failed, "
-	       "time %" PRId64 "ms\n", sent, echoed, loss, elapsed_ns / 1000000);
-	if (st->n) {
-		int64_t mn = st->min_ns / 1000, mx = st->max_ns / 1000;
-		int64_t av = stats_avg_us(st), md = stats_mdev_us(st);
-		printf("rtt min/avg/max/mdev = %" PRId64 ".%03" PRId64 "/%" PRId64
-		       ".%03" PRId64 "/%" PRId64 ".%03" PRId64 "/%" PRId64 ".%03"
-		       PRId64 " ms\n", mn / 1000, mn % 1000, av / 1000, av % 1000,
-		       mx / 1000, mx % 1000, md / 1000, md % 1000);
-	}
+	probe_report_text(buf, sizeof buf, &s);
+	fputs(buf, stdout);
 	fflush(stdout);
 }
 
@@ -274,18 +275,18 @@ int echo_probe_run(const struct echo_client_cfg *c)
 	char *pay = malloc(n + 1), *rbuf = malloc(n + 1);
 	struct rtt_stats *st = malloc(sizeof *st);
 	if (!pay || !rbuf || !st) {
-		err_sys("malloc");
+		err_sys_as("oom", 2, "malloc");
 		free(pay); free(rbuf); free(st);
-		return 1;
+		return 2;
 	}
 	stats_init(st);
-	if (!c->json)
-		printf("ECHO %s: %zu data bytes\n", c->target, n);
+	probe_start(c, n);
 	int fd = -1;
-	uint64_t sent = 0, echoed = 0;
+	uint64_t sent = 0, echoed = 0, errors = 0;
 	int64_t start = clock_mono_ns();
+	int64_t deadline = c->deadline_ns ? start + c->deadline_ns : INT64_MAX;
 	for (uint64_t seq = 1; c->count == 0 || seq <= c->count; seq++) {
-		if (stop_requested())
+		if (stop_requested() || clock_mono_ns() >= deadline)
 			break;
 		int64_t t0 = clock_mono_ns();
 		if (c->msg)
@@ -300,46 +301,33 @@ int echo_probe_run(const struct echo_client_cfg *c)
 		if (p.res == P_OK) {
 			echoed++;
 			stats_add(st, p.rtt_ns);
-		} else if (fd >= 0) {
-			close(fd);   /* the stream is out of step: start afresh */
-			fd = -1;
+		} else {
+			errors += p.res != P_TIMEOUT;
+			if (fd >= 0) {
+				close(fd);   /* the stream is out of step: start afresh */
+				fd = -1;
+			}
 		}
 		probe_report(c, seq, n, &p);
 		if (c->count && seq == c->count)
 			break;
 		int64_t next = t0 + c->interval_ns;
+		if (next > deadline)
+			next = deadline;
 		while (!stop_requested() && clock_mono_ns() < next)
 			poll(NULL, 0, clock_ms_until(next));
 	}
 	if (fd >= 0)
 		close(fd);
-	probe_summary(c, sent, echoed, st, clock_mono_ns() - start);
+	int rc = (sent > 0 && echoed == sent) ? 0 : 1;
+	probe_summary(c, sent, echoed, errors, st, clock_mono_ns() - start, rc);
 	free(pay);
 	free(rbuf);
 	free(st);
-	return (sent > 0 && echoed == sent) ? 0 : 1;
+	return rc;
 }
 
 /* ---- pipe mode ---- */
-
-static int write_full(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				net_wait(fd, POLLOUT, -1);
-				continue;
-			}
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 int echo_pipe_run(const struct echo_client_cfg *c)
 {
@@ -434,7 +422,7 @@ int echo_pipe_run(const struct echo_client_cfg *c)
 			if (n > 0) {
 				last = clock_mono_ns();
 				nout += (uint64_t)n;
-				if (write_full(1, buf, (size_t)n) < 0) {
+				if (net_write_all(1, buf, (size_t)n, NULL) < 0) {
 					err_sys("write stdout");
 					rc = 1;
 					break;
@@ -480,7 +468,7 @@ struct bconn {
 };
 
 struct bench {
-	struct loop loop;                  /* first: callbacks get &loop */
+	struct loop loop;
 	const struct echo_client_cfg *c;
 	struct bconn *conns;
 	char *pat, *rbuf;
@@ -492,10 +480,6 @@ struct bench {
 	struct rtt_stats st;
 };
 
-static struct bench *bench_of(struct loop *l)
-{
-	return (struct bench *)(void *)l;
-}
 
 static void bconn_kill(struct bench *b, struct bconn *k, uint32_t *counter)
 {
@@ -568,7 +552,7 @@ static void bconn_recv(struct bench *b, struct bconn *k, int64_t now)
 
 static void bconn_cb(struct loop *l, struct loop_io *io, uint32_t ev)
 {
-	struct bench *b = bench_of(l);
+	struct bench *b = io->ctx;
 	struct bconn *k = (struct bconn *)(void *)io;
 	int64_t now = clock_mono_ns();
 	if (k->state == B_CONNECTING) {
@@ -607,6 +591,7 @@ static void bench_connect_more(struct bench *b)
 		}
 		k->io.fd = fd;
 		k->io.cb = bconn_cb;
+		k->io.ctx = b;
 		if (connect(fd, (const struct sockaddr *)&b->c->addr->ss,
 		            b->c->addr->len) < 0 && errno != EINPROGRESS &&
 		    errno != EAGAIN) {
@@ -634,7 +619,7 @@ static void bench_start(struct bench *b)
 			bconn_send(b, &b->conns[i], b->t_start);
 }
 
-static void bench_report(const struct bench *b, double secs)
+static void bench_report(const struct bench *b, double secs, int rc)
 {
 	const struct echo_client_cfg *c = b->c;
 	uint32_t echoing = 0;
@@ -648,24 +633,30 @@ static void bench_report(const struct bench *b, double secs)
 	if (c->json) {
 		struct json j;
 		json_begin(&j);
-		json_str(&j, "type", "bench");
+		json_str(&j, "type", "summary");
 		json_str(&j, "target", c->target);
 		json_str(&j, "mode", c->bulk ? "bulk" : "ping-pong");
 		json_uint(&j, "conns", c->conns);
-		json_uint(&j, "size", c->size);
-		json_double(&j, "duration_s", secs, 3);
+		json_uint(&j, "size_bytes", c->size);
+		json_double(&j, "duration_ms", secs * 1e3, 3);
 		json_uint(&j, "established", c->conns - b->connect_err);
 		json_uint(&j, "echoing", echoing);
 		json_uint(&j, "msgs", b->msgs);
-		json_uint(&j, "bytes", b->bytes);
+		json_uint(&j, "echoed_bytes", b->bytes);
 		json_double(&j, "msgs_per_s", mps, 1);
 		json_double(&j, "mb_per_s", mbs, 2);
-		json_double(&j, "p50_ms", p50, 3);
-		json_double(&j, "p99_ms", p99, 3);
+		if (b->st.n) {
+			json_double(&j, "p50_ms", p50, 3);
+			json_double(&j, "p99_ms", p99, 3);
+		} else {   /* nothing echoed: unknown, not 0 */
+			json_null(&j, "p50_ms");
+			json_null(&j, "p99_ms");
+		}
 		json_uint(&j, "errors", errors);
 		json_uint(&j, "connect_errors", b->connect_err);
 		json_uint(&j, "io_errors", b->io_err);
 		json_uint(&j, "mismatches", b->mismatch);
+		json_int(&j, "exit", rc);
 		json_end(&j, stdout);
 		return;
 	}
@@ -684,8 +675,8 @@ int echo_bench_run(const struct echo_client_cfg *c)
 {
 	long lim = net_raise_nofile();
 	if (lim > 0 && (long)c->conns + 16 > lim) {
-		err_msg("%u connections need more than the %ld descriptors allowed",
-		        c->conns, lim);
+		err_as("setup", 2, "%u connections need more than the %ld "
+		       "descriptors allowed", c->conns, lim);
 		return 2;
 	}
 	struct bench *b = calloc(1, sizeof *b);
@@ -697,23 +688,35 @@ int echo_bench_run(const struct echo_client_cfg *c)
 		b->rbuf = malloc(BENCH_RBUF);
 	}
 	if (!b || !b->conns || !b->pat || !b->rbuf || loop_init(&b->loop) < 0) {
-		err_sys("bench setup");
+		err_sys_as(errno == ENOMEM ? "oom" : "setup", 2, "bench setup");
 		if (b) {
 			free(b->conns); free(b->pat); free(b->rbuf); free(b);
 		}
-		return 1;
+		return 2;
 	}
 	for (size_t i = 0; i < patlen; i++)
 		b->pat[i] = (char)echo_stream_byte(i);
 	b->c = c;
+	if (c->json) {
+		struct json j;
+		json_start(&j, applet_name);
+		json_str(&j, "target", c->target);
+		json_str(&j, "mode", c->bulk ? "bulk" : "ping-pong");
+		json_uint(&j, "conns", c->conns);
+		json_uint(&j, "size_bytes", c->size);
+		json_double(&j, "duration_ms", (double)c->duration_ns / 1e6, 3);
+		json_end(&j, stdout);
+	}
 	b->window = (uint64_t)c->size * (c->bulk ? ECHO_BULK_WINDOW : 1);
 	stats_init(&b->st);
 	int64_t connect_deadline = clock_mono_ns() + c->timeout_ns;
+	int loop_failed = 0;
 	bench_connect_more(b);
 	while (!b->done) {
 		int64_t dl = b->running ? b->t_end : connect_deadline;
 		if (loop_once(&b->loop, dl) < 0) {
 			err_sys("epoll");
+			loop_failed = 1;
 			break;
 		}
 		int64_t now = clock_mono_ns();
@@ -742,8 +745,8 @@ int echo_bench_run(const struct echo_client_cfg *c)
 	}
 	b->running = 0;
 	double secs = (double)(b->t_end - b->t_start) / 1e9;
-	bench_report(b, secs);
-	int rc = (b->connect_err + b->io_err + b->mismatch) ? 1 : 0;
+	int rc = loop_failed ? 2 : (b->connect_err + b->io_err + b->mismatch) ? 1 : 0;
+	bench_report(b, secs, rc);
 	struct linger lg = { 1, 0 };   /* reset: no TIME_WAIT pile-up */
 	for (uint32_t i = 0; i < c->conns; i++) {
 		struct bconn *k = &b->conns[i];

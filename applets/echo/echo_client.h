@@ -35,6 +35,8 @@
 #define ECHO_PIPE_WINDOW (1u << 20)
 #define ECHO_BULK_WINDOW 4
 #define ECHO_SIZE_MAX (16u << 20)
+/* -W's default in the whole probe family: iputils ping's 10 s. */
+#define ECHO_TIMEOUT_DEFAULT (10 * 1000000000LL)
 #define ECHO_PATTERN_PERIOD 251   /* bench stream pattern period (prime) */
 
 struct echo_client_cfg {
@@ -42,10 +44,12 @@ struct echo_client_cfg {
 	int socktype;               /* SOCK_STREAM or SOCK_SEQPACKET */
 	const char *target;         /* display name: "127.0.0.1:7", "/path" */
 	int json;
+	int quiet;                  /* -q: only the start and summary */
 	/* probe */
 	uint64_t count;             /* 0: until interrupted */
 	int64_t interval_ns;
 	int64_t timeout_ns;         /* per probe / pipe stall / bench connect */
+	int64_t deadline_ns;        /* -w: no new probe after this; 0: none */
 	size_t size;                /* payload bytes (probe, bench) */
 	const char *msg;            /* probe payload instead of the pattern */
 	/* bench */
@@ -61,9 +65,6 @@ void echo_pattern_fill(char *buf, size_t n, uint64_t seq);
 unsigned char echo_stream_byte(uint64_t k);
 /* Pure: index of the first differing byte, or -1 when equal. */
 long echo_first_diff(const char *a, const char *b, size_t n);
-/* Pure: iputils' RTT text for a time in microseconds ("0.045", "1.23",
- * "12.3", "123"); returns buf. */
-const char *echo_fmt_ms(int64_t us, char *buf, size_t bufsz);
 
 int echo_probe_run(const struct echo_client_cfg *c);
 int echo_pipe_run(const struct echo_client_cfg *c);

@@ -20,6 +20,7 @@
 #include "err.h"
 #include "icmp.h"
 #include "json.h"
+#include "probe_report.h"
 #include "loop.h"
 #include "seqtrack.h"
 #include "sig.h"
@@ -202,8 +203,7 @@ static void server_send(struct dgram_server *s, unsigned n)
 
 static void server_read(struct loop *l, struct loop_io *io, uint32_t ev)
 {
-	struct dgram_server *s = (struct dgram_server *)((char *)io -
-	                         offsetof(struct dgram_server, io));
+	struct dgram_server *s = io->ctx;
 	const struct sockaddr *self = (const struct sockaddr *)&s->self.ss;
 
 	(void)l;
@@ -337,11 +337,13 @@ int echo_dgram_serve(int fd, const struct echo_dgram_server_cfg *cfg,
 		goto out;
 	s->io.fd = fd;
 	s->io.cb = server_read;
+	s->io.ctx = s;
 	if (loop_add(&l, &s->io, EPOLLIN) < 0)
 		goto out_loop;
 	if (cfg->stop_fd >= 0) {
 		s->stop.fd = cfg->stop_fd;
 		s->stop.cb = server_stop;
+		s->stop.ctx = s;
 		if (loop_add(&l, &s->stop, EPOLLIN) < 0)
 			goto out_loop;
 	}
@@ -450,8 +452,9 @@ static void print_reply(struct dgram_client *d, uint64_t wire_seq,
 		json_end(&j, stdout);
 		return;
 	}
+	probe_fmt_ms(ms, sizeof(ms), us);
 	printf("%zu bytes from %s: seq=%" PRIu64 " time=%s ms%s%s\n", bytes,
-	       d->from, wire_seq, echo_fmt_ms(us, ms, sizeof(ms)),
+	       d->from, wire_seq, ms,
 	       a->kind == SEQ_DUP ? " (DUP!)" : "",
 	       a->kind == SEQ_LATE ? " (late)" : "");
 	fflush(stdout);
@@ -467,10 +470,12 @@ static void print_error(struct dgram_client *d, uint64_t wire_seq,
 		struct json j;
 
 		json_begin(&j);
-		json_str(&j, "type", "error");
+		json_str(&j, "type", "send_error");
 		json_uint(&j, "seq", wire_seq);
 		if (from)
 			json_str(&j, "from", from);
+		else
+			json_null(&j, "from");
 		json_str(&j, "error", what);
 		json_end(&j, stdout);
 		return;
@@ -697,8 +702,7 @@ static unsigned client_send(struct dgram_client *d, unsigned n)
 
 static void client_io(struct loop *l, struct loop_io *io, uint32_t ev)
 {
-	struct dgram_client *d = (struct dgram_client *)((char *)io -
-	                         offsetof(struct dgram_client, io));
+	struct dgram_client *d = io->ctx;
 
 	(void)l;
 	if (ev & EPOLLERR)
@@ -713,8 +717,7 @@ static void client_io(struct loop *l, struct loop_io *io, uint32_t ev)
 
 static void client_stop(struct loop *l, struct loop_io *io, uint32_t ev)
 {
-	struct dgram_client *d = (struct dgram_client *)((char *)io -
-	                         offsetof(struct dgram_client, stop));
+	struct dgram_client *d = io->ctx;
 
 	(void)ev;
 	d->stopped = 1;
@@ -749,11 +752,13 @@ static int client_init(struct dgram_client *d, int fd,
 		return -1;
 	d->io.fd = fd;
 	d->io.cb = client_io;
+	d->io.ctx = d;
 	if (loop_add(&d->l, &d->io, EPOLLIN) < 0)
 		return -1;
 	if (c->stop_fd >= 0) {
 		d->stop.fd = c->stop_fd;
 		d->stop.cb = client_stop;
+		d->stop.ctx = d;
 		if (loop_add(&d->l, &d->stop, EPOLLIN) < 0)
 			return -1;
 	}
@@ -776,57 +781,54 @@ static void want_out(struct dgram_client *d)
 		loop_mod(&d->l, &d->io, EPOLLIN | EPOLLOUT);
 }
 
-/* "1.234" ms with three decimals from ns, as iputils does from us. */
-static void fmt_us3(char *buf, size_t n, int64_t us)
-{
-	snprintf(buf, n, "%" PRId64 ".%03" PRId64, us / 1000, us % 1000);
-}
-
-static void print_summary(struct dgram_client *d, int64_t elapsed_ns)
+static void print_summary(struct dgram_client *d, int64_t elapsed_ns, int rc)
 {
 	const struct echo_dgram_client_cfg *c = d->c;
 	const struct seqtrack *t = &d->t;
 	const struct rtt_stats *rs = d->rs;
-	double loss = seqtrack_loss_pct(t);
 	int64_t jit_us = (int64_t)llround(seqtrack_jitter_ns(t) / 1000.0);
+	char extra[96], jit[48], a[32], b[32], e[32], f[32], g[32];
+	struct probe_summary s = {
+		.noun = "datagrams", .transmitted = t->sent,
+		.received = t->received, .duplicates = t->dups,
+		.errors = t->failed, .elapsed_us = elapsed_ns / 1000,
+		.have_rtt = rs->n > 0 && !d->bench, .min_us = rs->min_ns / 1000,
+		.avg_us = stats_avg_us(rs), .max_us = rs->max_ns / 1000,
+		.mdev_us = stats_mdev_us(rs), .counts_extra = extra,
+		.rtt_extra = jit, .exit_code = rc,
+	};
 
 	if (c->json) {
 		struct json j;
 
+		s.have_rtt = rs->n > 0;
 		json_begin(&j);
 		json_str(&j, "type", "summary");
 		json_str(&j, "target", c->target);
-		json_uint(&j, "transmitted", t->sent);
-		json_uint(&j, "received", t->received);
-		json_uint(&j, "duplicates", t->dups);
+		probe_report_json(&j, &s);
 		json_uint(&j, "reordered", t->reordered);
 		json_uint(&j, "late", t->late);
-		json_uint(&j, "errors", t->failed);
-		json_double(&j, "loss_pct", loss, 3);
-		json_int(&j, "time_ms", (int64_t)(elapsed_ns / NS_PER_MSEC));
-		if (rs->n) {
-			json_double(&j, "rtt_min_ms", (double)rs->min_ns / 1e6, 3);
-			json_double(&j, "rtt_avg_ms", stats_avg_ns(rs) / 1e6, 3);
-			json_double(&j, "rtt_max_ms", (double)rs->max_ns / 1e6, 3);
-			json_double(&j, "rtt_mdev_ms", stats_mdev_ns(rs) / 1e6, 3);
+		if (rs->n)
 			json_double(&j, "jitter_ms", seqtrack_jitter_ns(t) / 1e6, 3);
-		}
+		else
+			json_null(&j, "jitter_ms");
 		if (d->bench) {
 			double secs = (double)elapsed_ns / 1e9;
 
 			json_uint(&j, "inflight", c->inflight);
-			json_uint(&j, "size", c->size);
+			json_uint(&j, "size_bytes", c->size);
 			json_double(&j, "msgs_per_s",
 			            secs > 0 ? (double)t->received / secs : 0, 1);
-			if (rs->n) {
-				json_double(&j, "p50_ms",
-				            (double)stats_percentile_ns(rs, 50) / 1e6, 3);
-				json_double(&j, "p90_ms",
-				            (double)stats_percentile_ns(rs, 90) / 1e6, 3);
-				json_double(&j, "p99_ms",
-				            (double)stats_percentile_ns(rs, 99) / 1e6, 3);
-				json_double(&j, "p999_ms",
-				            (double)stats_percentile_ns(rs, 99.9) / 1e6, 3);
+			static const struct { const char *key; double p; } pc[] = {
+				{ "p50_ms", 50 }, { "p90_ms", 90 }, { "p99_ms", 99 },
+				{ "p999_ms", 99.9 },
+			};
+			for (size_t i = 0; i < sizeof pc / sizeof pc[0]; i++) {
+				if (rs->n)
+					json_double(&j, pc[i].key,
+					            (double)stats_percentile_ns(rs, pc[i].p) / 1e6, 3);
+				else
+					json_null(&j, pc[i].key);
 			}
 		}
 		json_end(&j, stdout);
@@ -837,44 +839,29 @@ static void print_summary(struct dgram_client *d, int64_t elapsed_ns)
 		       c->target, c->inflight, c->size, (double)elapsed_ns / 1e9);
 	else
 		printf("\n--- %s echo statistics ---\n", c->target);
-	printf("%" PRIu64 " datagrams transmitted, %" PRIu64 " received",
-	       t->sent, t->received);
-	if (t->failed)
-		printf(", +%" PRIu64 " errors", t->failed);
-	printf(", %" PRIu64 " duplicates, %" PRIu64 " reordered", t->dups,
-	       t->reordered);
-	if (t->late)
-		printf(", %" PRIu64 " late", t->late);
-	printf(", %g%% packet loss", loss);
-	if (!d->bench)
-		printf(", time %" PRId64 "ms", (int64_t)(elapsed_ns / NS_PER_MSEC));
-	printf("\n");
+	int n = snprintf(extra, sizeof extra, ", %" PRIu64 " reordered", t->reordered);
+	if (t->late && n > 0 && (size_t)n < sizeof extra)
+		snprintf(extra + n, sizeof extra - (size_t)n, ", %" PRIu64 " late",
+		         t->late);
+	probe_fmt_ms3(g, sizeof g, jit_us);
+	snprintf(jit, sizeof jit, ", jitter %s ms", g);
+	char text[512];
+	probe_report_text(text, sizeof text, &s);
+	fputs(text, stdout);
 	if (d->bench) {
 		double secs = (double)elapsed_ns / 1e9;
 
 		printf("%.0f msgs/s", secs > 0 ? (double)t->received / secs : 0.0);
 		if (rs->n) {
-			char a[32], b[32], e[32], f[32], g[32];
-
-			fmt_us3(a, sizeof(a), stats_percentile_ns(rs, 50) / 1000);
-			fmt_us3(b, sizeof(b), stats_percentile_ns(rs, 90) / 1000);
-			fmt_us3(e, sizeof(e), stats_percentile_ns(rs, 99) / 1000);
-			fmt_us3(f, sizeof(f), stats_percentile_ns(rs, 99.9) / 1000);
-			fmt_us3(g, sizeof(g), rs->max_ns / 1000);
+			probe_fmt_ms3(a, sizeof(a), stats_percentile_ns(rs, 50) / 1000);
+			probe_fmt_ms3(b, sizeof(b), stats_percentile_ns(rs, 90) / 1000);
+			probe_fmt_ms3(e, sizeof(e), stats_percentile_ns(rs, 99) / 1000);
+			probe_fmt_ms3(f, sizeof(f), stats_percentile_ns(rs, 99.9) / 1000);
+			probe_fmt_ms3(g, sizeof(g), rs->max_ns / 1000);
 			printf(", rtt p50/p90/p99/p99.9/max = %s/%s/%s/%s/%s ms", a, b,
 			       e, f, g);
 		}
 		printf("\n");
-	} else if (rs->n) {
-		char a[32], b[32], e[32], f[32], g[32];
-
-		fmt_us3(a, sizeof(a), rs->min_ns / 1000);
-		fmt_us3(b, sizeof(b), stats_avg_us(rs));
-		fmt_us3(e, sizeof(e), rs->max_ns / 1000);
-		fmt_us3(f, sizeof(f), stats_mdev_us(rs));
-		fmt_us3(g, sizeof(g), jit_us);
-		printf("rtt min/avg/max/mdev = %s/%s/%s/%s ms, jitter %s ms\n", a, b,
-		       e, f, g);
 	}
 	fflush(stdout);
 }
@@ -888,11 +875,10 @@ static void print_start(struct dgram_client *d)
 	if (c->json) {
 		struct json j;
 
-		json_begin(&j);
-		json_str(&j, "type", "start");
+		json_start(&j, applet_name);
 		json_str(&j, "target", c->target);
 		json_str(&j, "addr", d->from);
-		json_uint(&j, "size", c->size);
+		json_uint(&j, "size_bytes", c->size);
 		json_end(&j, stdout);
 		return;
 	}
@@ -927,6 +913,8 @@ int echo_dgram_ping_run(int fd, const struct echo_dgram_client_cfg *c)
 		int more;
 
 		now = clock_mono_ns();
+		if (c->deadline_ns && now - d.start_ns >= c->deadline_ns)
+			break;
 		more = c->count == 0 || d.t.sent < c->count;
 		if (more && now >= next_tx && !d.blocked_out) {
 			if (client_send(&d, 1) == 1) {
@@ -941,8 +929,11 @@ int echo_dgram_ping_run(int fd, const struct echo_dgram_client_cfg *c)
 			;
 		if (!more && d.t.pending == 0)
 			break;
-		if (loop_once(&d.l, clock_min_deadline(more && !d.blocked_out ? next_tx : -1,
-		              seqtrack_next_deadline(&d.t, c->timeout_ns))) < 0) {
+		int64_t wake = clock_min_deadline(more && !d.blocked_out ? next_tx : -1,
+		                                  seqtrack_next_deadline(&d.t, c->timeout_ns));
+		if (c->deadline_ns)
+			wake = clock_min_deadline(wake, d.start_ns + c->deadline_ns);
+		if (loop_once(&d.l, wake) < 0) {
 			rc = -1;
 			goto out;
 		}
@@ -951,11 +942,11 @@ int echo_dgram_ping_run(int fd, const struct echo_dgram_client_cfg *c)
 	}
 	end = clock_mono_ns();
 	seqtrack_expire_all(&d.t);
-	print_summary(&d, end - d.start_ns);
 	rc = d.t.received == d.t.sent && d.t.sent > 0 ? 0 : 1;
+	print_summary(&d, end - d.start_ns, rc);
 out:
 	if (rc < 0)
-		err_sys("client setup");
+		err_sys_as(errno == ENOMEM ? "oom" : "setup", 2, "client setup");
 	client_free(&d);
 	return rc < 0 ? 2 : rc;
 }
@@ -970,7 +961,17 @@ int echo_dgram_bench_run(int fd, const struct echo_dgram_client_cfg *c)
 		rc = -1;
 		goto out;
 	}
-	if (!c->quiet && !c->json) {
+	if (!c->quiet && c->json) {
+		struct json j;
+
+		json_start(&j, applet_name);
+		json_str(&j, "target", c->target);
+		json_str(&j, "addr", d.from);
+		json_uint(&j, "size_bytes", c->size);
+		json_uint(&j, "inflight", c->inflight);
+		json_double(&j, "duration_ms", (double)c->duration_ns / 1e6, 3);
+		json_end(&j, stdout);
+	} else if (!c->quiet) {
 		printf("ECHO %s", c->target);
 		if (strcmp(c->target, d.from))
 			printf(" (%s)", d.from);
@@ -1018,11 +1019,11 @@ int echo_dgram_bench_run(int fd, const struct echo_dgram_client_cfg *c)
 		}
 	}
 	seqtrack_expire_all(&d.t);
-	print_summary(&d, stop_send - d.start_ns);
 	rc = d.t.received == d.t.sent && d.t.sent > 0 ? 0 : 1;
+	print_summary(&d, stop_send - d.start_ns, rc);
 out:
 	if (rc < 0)
-		err_sys("client setup");
+		err_sys_as(errno == ENOMEM ? "oom" : "setup", 2, "client setup");
 	client_free(&d);
 	return rc < 0 ? 2 : rc;
 }

@@ -88,6 +88,7 @@ struct echo_dgram_client_cfg {
 	int64_t timeout_ns;
 	/* ping */
 	uint64_t count;             /* 0: until stopped */
+	int64_t deadline_ns;        /* -w: stop after this; 0: none */
 	int64_t interval_ns;
 	/* bench */
 	uint32_t inflight;

@@ -34,7 +34,7 @@ struct conn {
 };
 
 struct server {
-	struct loop loop;           /* first: callbacks get &loop */
+	struct loop loop;
 	const struct echo_server_cfg *cfg;
 	struct echo_server_stats *st;
 	struct loop_io lio, sio;
@@ -44,11 +44,6 @@ struct server {
 	struct conn *head, *tail;
 	char *rbuf;
 };
-
-static struct server *srv_of(struct loop *l)
-{
-	return (struct server *)(void *)l;
-}
 
 static void list_unlink(struct server *s, struct conn *c)
 {
@@ -238,7 +233,7 @@ static void conn_update(struct server *s, struct conn *c)
 
 static void conn_cb(struct loop *l, struct loop_io *io, uint32_t ev)
 {
-	struct server *s = srv_of(l);
+	struct server *s = io->ctx;
 	struct conn *c = (struct conn *)(void *)io;
 	if (s->cfg->idle_timeout_ns > 0 || s->cfg->verbose)
 		s->now = clock_mono_ns();
@@ -297,6 +292,7 @@ static void conn_new(struct server *s, int fd, const struct sockaddr *sa,
 	}
 	c->io.fd = fd;
 	c->io.cb = conn_cb;
+	c->io.ctx = s;
 	c->last_ns = c->start_ns = s->now;
 	if (loop_add(&s->loop, &c->io, EPOLLIN) < 0) {
 		close(fd);
@@ -336,7 +332,7 @@ static void shed_one(struct server *s)
 
 static void accept_cb(struct loop *l, struct loop_io *io, uint32_t ev)
 {
-	struct server *s = srv_of(l);
+	struct server *s = io->ctx;
 	s->now = clock_mono_ns();
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };
@@ -369,7 +365,7 @@ static void accept_cb(struct loop *l, struct loop_io *io, uint32_t ev)
 
 static void stop_cb(struct loop *l, struct loop_io *io, uint32_t ev)
 {
-	struct server *s = srv_of(l);
+	struct server *s = io->ctx;
 	s->stopping = 1;
 	loop_stop(l);
 }
@@ -406,11 +402,13 @@ int echo_server_run(int lfd, const struct echo_server_cfg *cfg,
 	s->now = clock_mono_ns();
 	s->lio.fd = lfd;
 	s->lio.cb = accept_cb;
+	s->lio.ctx = s;
 	if (loop_add(&s->loop, &s->lio, EPOLLIN) < 0)
 		goto fail;
 	if (cfg->stop_fd >= 0) {
 		s->sio.fd = cfg->stop_fd;
 		s->sio.cb = stop_cb;
+		s->sio.ctx = s;
 		if (loop_add(&s->loop, &s->sio, EPOLLIN) < 0)
 			goto fail;
 	}

@@ -46,12 +46,13 @@ int diag_req_build(const struct diag_req *r, void *buf, size_t bufsz)
 {
 	if ((r->family != AF_INET && r->family != AF_INET6 &&
 	     r->family != AF_UNSPEC) ||
-	    r->nsports > DIAG_MAX_PORTS || r->ndports > DIAG_MAX_PORTS)
+	    r->nsports > DIAG_MAX_PORTS || r->ndports > DIAG_MAX_PORTS ||
+	    r->bclen > DIAG_BC_MAX || (r->bclen & 3))
 		return -EINVAL;
 	int legacy = r->family == AF_UNSPEC;
 	size_t body = legacy ? sizeof(struct inet_diag_req)
 	                     : sizeof(struct inet_diag_req_v2);
-	size_t bclen = (r->nsports + r->ndports) * 2 * BC_OP;
+	size_t bclen = r->bclen ? r->bclen : (r->nsports + r->ndports) * 2 * BC_OP;
 	size_t len = NLH + body;
 	if (bclen)
 		len += NLAH + bclen;
@@ -71,7 +72,11 @@ int diag_req_build(const struct diag_req *r, void *buf, size_t bufsz)
 	/* SYN_RECV request sockets live in the hash as NEW_SYN_RECV. */
 	if (states & (1u << TS_SYN_RECV))
 		states |= 1u << TS_NEW_SYN_RECV;
-	uint8_t ext = r->want_info ? (uint8_t)(1u << (INET_DIAG_INFO - 1)) : 0;
+	uint8_t ext = 0;
+	if (r->want_info)
+		ext |= (uint8_t)(1u << (INET_DIAG_INFO - 1) | 1u << (INET_DIAG_CONG - 1));
+	if (r->want_mem)
+		ext |= (uint8_t)(1u << (INET_DIAG_SKMEMINFO - 1));
 	if (legacy) {
 		/* The kernel treats this as family AF_UNSPEC: both families
 		 * in one walk of its tables. */
@@ -97,6 +102,10 @@ int diag_req_build(const struct diag_req *r, void *buf, size_t bufsz)
 	struct nlattr nla = { (uint16_t)(NLAH + bclen), INET_DIAG_REQ_BYTECODE };
 	memcpy(a, &nla, sizeof nla);
 	uint8_t *bc = a + NLAH;
+	if (r->bclen) {
+		memcpy(bc, r->bc, r->bclen);
+		return (int)len;
+	}
 	size_t dstart = r->nsports * 2 * BC_OP;
 	bc_list(bc, 0, INET_DIAG_BC_S_EQ, r->sports, r->nsports, dstart, bclen);
 	bc_list(bc, dstart, INET_DIAG_BC_D_EQ, r->dports, r->ndports, bclen,
@@ -120,13 +129,53 @@ static void parse_info(const uint8_t *p, size_t len, struct diag_tcpinfo *o)
 	o->rtt_us = ti.tcpi_rtt;
 	o->rttvar_us = ti.tcpi_rttvar;
 	o->rto_us = ti.tcpi_rto;
+	o->ato_us = ti.tcpi_ato;
+	o->min_rtt_us = ti.tcpi_min_rtt;
+	o->rcv_rtt_us = ti.tcpi_rcv_rtt;
 	o->retransmits = ti.tcpi_retransmits;
+	o->retrans = ti.tcpi_retrans;
 	o->total_retrans = ti.tcpi_total_retrans;
 	o->snd_cwnd = ti.tcpi_snd_cwnd;
+	o->snd_ssthresh = ti.tcpi_snd_ssthresh;
+	o->rcv_ssthresh = ti.tcpi_rcv_ssthresh;
 	o->unacked = ti.tcpi_unacked;
 	o->lost = ti.tcpi_lost;
+	o->sacked = ti.tcpi_sacked;
+	o->snd_mss = ti.tcpi_snd_mss;
+	o->rcv_mss = ti.tcpi_rcv_mss;
+	o->advmss = ti.tcpi_advmss;
+	o->pmtu = ti.tcpi_pmtu;
+	o->reordering = ti.tcpi_reordering;
+	o->rcv_space = ti.tcpi_rcv_space;
+	o->last_data_sent = ti.tcpi_last_data_sent;
+	o->last_data_recv = ti.tcpi_last_data_recv;
+	o->last_ack_recv = ti.tcpi_last_ack_recv;
+	o->segs_out = ti.tcpi_segs_out;
+	o->segs_in = ti.tcpi_segs_in;
+	o->data_segs_out = ti.tcpi_data_segs_out;
+	o->data_segs_in = ti.tcpi_data_segs_in;
+	o->delivered = ti.tcpi_delivered;
+	o->delivered_ce = ti.tcpi_delivered_ce;
+	o->notsent_bytes = ti.tcpi_notsent_bytes;
+	o->dsack_dups = ti.tcpi_dsack_dups;
+	o->reord_seen = ti.tcpi_reord_seen;
+	o->rcv_ooopack = ti.tcpi_rcv_ooopack;
+	o->snd_wnd = ti.tcpi_snd_wnd;
+	o->options = ti.tcpi_options;
+	o->snd_wscale = ti.tcpi_snd_wscale;
+	o->rcv_wscale = ti.tcpi_rcv_wscale;
+	o->backoff = ti.tcpi_backoff;
+	o->app_limited = ti.tcpi_delivery_rate_app_limited;
+	o->bytes_sent = ti.tcpi_bytes_sent;
+	o->bytes_retrans = ti.tcpi_bytes_retrans;
 	o->bytes_acked = ti.tcpi_bytes_acked;
 	o->bytes_received = ti.tcpi_bytes_received;
+	o->pacing_rate = ti.tcpi_pacing_rate;
+	o->max_pacing_rate = ti.tcpi_max_pacing_rate;
+	o->delivery_rate = ti.tcpi_delivery_rate;
+	o->busy_time = ti.tcpi_busy_time;
+	o->rwnd_limited = ti.tcpi_rwnd_limited;
+	o->sndbuf_limited = ti.tcpi_sndbuf_limited;
 }
 
 int diag_parse_sock(const void *payload, size_t len, struct diag_sock *out)
@@ -158,6 +207,12 @@ int diag_parse_sock(const void *payload, size_t len, struct diag_sock *out)
 	memcpy(out->dst, m.id.idiag_dst, alen);
 	out->has_info = 0;
 	out->v6only = 0;
+	out->has_v6only = 0;
+	out->has_mem = 0;
+	out->nmem = 0;
+	out->shutdown = -1;
+	out->expires_ms = m.idiag_expires;
+	out->cong[0] = 0;
 	memset(&out->info, 0, sizeof out->info);
 
 	const uint8_t *p = (const uint8_t *)payload + A4(sizeof m);
@@ -173,6 +228,24 @@ int diag_parse_sock(const void *payload, size_t len, struct diag_sock *out)
 		} else if ((a.nla_type & NLA_TYPE_MASK) == INET_DIAG_SKV6ONLY &&
 		           a.nla_len > NLAH) {
 			out->v6only = p[NLAH] != 0;
+			out->has_v6only = 1;
+		} else if ((a.nla_type & NLA_TYPE_MASK) == INET_DIAG_SHUTDOWN &&
+		           a.nla_len > NLAH) {
+			out->shutdown = (int8_t)(p[NLAH] & 3);
+		} else if ((a.nla_type & NLA_TYPE_MASK) == INET_DIAG_CONG) {
+			size_t n = a.nla_len - NLAH;
+			if (n >= sizeof out->cong)
+				n = sizeof out->cong - 1;
+			memcpy(out->cong, p + NLAH, n);
+			out->cong[n] = 0;
+			out->cong[strnlen(out->cong, n)] = 0;
+		} else if ((a.nla_type & NLA_TYPE_MASK) == INET_DIAG_SKMEMINFO) {
+			size_t n = (a.nla_len - NLAH) / 4;
+			if (n > DIAG_MEMINFO_N)
+				n = DIAG_MEMINFO_N;
+			memcpy(out->skmem, p + NLAH, n * 4);
+			out->nmem = (uint8_t)n;
+			out->has_mem = 1;
 		}
 		size_t step = A4(a.nla_len);
 		if (step >= left)

@@ -35,16 +35,29 @@ enum {
 #define TS_ALL_MASK 0x0ffeu  /* bits 1..11 */
 
 #define DIAG_MAX_PORTS 16
-#define DIAG_REQ_MAX   (16 + 72 + 4 + 2 * DIAG_MAX_PORTS * 8 + 8)  /* >= legacy */
+#define DIAG_BC_MAX    4096   /* caller bytecode (diag_req.bc) */
+#define DIAG_REQ_MAX   (16 + 72 + 4 + 2 * DIAG_MAX_PORTS * 8 + 8 + DIAG_BC_MAX)
 
-/* Subset of struct tcp_info (INET_DIAG_INFO); absent fields read 0. */
+/* The struct tcp_info fields ss -i prints (INET_DIAG_INFO); fields the
+ * kernel did not send read 0. */
 struct diag_tcpinfo {
-	uint32_t rtt_us, rttvar_us, rto_us;
+	uint32_t rtt_us, rttvar_us, rto_us, ato_us, min_rtt_us, rcv_rtt_us;
 	uint32_t retransmits;      /* unrecovered RTO timeouts right now */
+	uint32_t retrans;          /* segments being retransmitted now */
 	uint32_t total_retrans;    /* segments retransmitted, lifetime */
-	uint32_t snd_cwnd, unacked, lost;
-	uint64_t bytes_acked, bytes_received;
+	uint32_t snd_cwnd, snd_ssthresh, rcv_ssthresh, unacked, lost, sacked;
+	uint32_t snd_mss, rcv_mss, advmss, pmtu, reordering, rcv_space;
+	uint32_t last_data_sent, last_data_recv, last_ack_recv;   /* ms */
+	uint32_t segs_out, segs_in, data_segs_out, data_segs_in;
+	uint32_t delivered, delivered_ce, notsent_bytes, dsack_dups;
+	uint32_t reord_seen, rcv_ooopack, snd_wnd;
+	uint8_t options, snd_wscale, rcv_wscale, backoff, app_limited;
+	uint64_t bytes_sent, bytes_retrans, bytes_acked, bytes_received;
+	uint64_t pacing_rate, max_pacing_rate, delivery_rate;   /* bytes/s */
+	uint64_t busy_time, rwnd_limited, sndbuf_limited;      /* us */
 };
+
+#define DIAG_MEMINFO_N 9   /* SK_MEMINFO_RMEM_ALLOC .. SK_MEMINFO_DROPS */
 
 struct diag_sock {
 	uint64_t cookie;           /* 0 when unknown (/proc) */
@@ -57,19 +70,31 @@ struct diag_sock {
 	uint8_t timer, retrans;
 	uint8_t has_info;          /* info below is valid */
 	uint8_t v6only;            /* INET_DIAG_SKV6ONLY (listening/closed v6) */
+	uint8_t has_v6only;        /* the kernel sent INET_DIAG_SKV6ONLY */
+	uint8_t has_mem;           /* skmem below is valid (nmem words) */
+	uint8_t nmem;
+	int8_t shutdown;           /* INET_DIAG_SHUTDOWN mask, -1 when absent */
+	uint32_t expires_ms;       /* time left on the timer */
 	uint8_t src[16], dst[16];  /* network order; IPv4 in the first 4 */
+	char cong[16];             /* INET_DIAG_CONG, "" when absent */
+	uint32_t skmem[DIAG_MEMINFO_N];
 	struct diag_tcpinfo info;
 };
 
 struct diag_req {
 	uint8_t family;            /* AF_INET, AF_INET6, or AF_UNSPEC (both) */
 	uint32_t states;           /* 1 << TS_x bits; 0 means all */
-	int want_info;             /* ask for INET_DIAG_INFO (tcp_info) */
+	int want_info;             /* ask for INET_DIAG_INFO (tcp_info) and CONG */
+	int want_mem;              /* ask for INET_DIAG_SKMEMINFO */
 	uint32_t seq;
 	const uint16_t *sports;    /* host order; OR'ed */
 	size_t nsports;
 	const uint16_t *dports;
 	size_t ndports;
+	/* ready-made INET_DIAG_REQ_BYTECODE (e.g. from ssfilter); when set,
+	 * the port lists are not used */
+	const uint8_t *bc;
+	size_t bclen;              /* <= DIAG_BC_MAX */
 };
 
 /* Returns the message length written (<= DIAG_REQ_MAX), or -EINVAL (bad

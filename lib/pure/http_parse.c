@@ -20,33 +20,15 @@ enum state {
 
 const char *http_strerror(enum http_err err)
 {
-	switch (err) {
-	case HTTP_E_NONE: return "no error";
-	case HTTP_E_STATUS_LINE: return "malformed status line";
-	case HTTP_E_VERSION: return "unsupported HTTP version";
-	case HTTP_E_STATUS_CODE: return "invalid status code";
-	case HTTP_E_UNEXPECTED_101: return "unexpected 101 Switching Protocols";
-	case HTTP_E_TOO_MANY_INTERIM: return "too many 1xx responses";
-	case HTTP_E_HEADER: return "malformed header line";
-	case HTTP_E_OBS_FOLD: return "folded header line";
-	case HTTP_E_CRLF: return "line not terminated by CRLF";
-	case HTTP_E_LINE_TOO_LONG: return "header line too long";
-	case HTTP_E_SECTION_TOO_LONG: return "header section too large";
-	case HTTP_E_TOO_MANY_FIELDS: return "too many header fields";
-	case HTTP_E_CONTENT_LENGTH: return "invalid Content-Length";
-	case HTTP_E_TE_UNSUPPORTED: return "unsupported transfer coding";
-	case HTTP_E_TE_BAD: return "invalid Transfer-Encoding";
-	case HTTP_E_CHUNK_SIZE: return "invalid chunk size";
-	case HTTP_E_CHUNK_TOO_BIG: return "chunk size too large";
-	case HTTP_E_CHUNK_EXT: return "invalid chunk extension";
-	case HTTP_E_CHUNK_CRLF: return "chunk data not followed by CRLF";
-	case HTTP_E_TRAILER: return "invalid trailer section";
-	case HTTP_E_EMPTY: return "empty reply from server";
-	case HTTP_E_EOF_HEADERS: return "connection closed inside the headers";
-	case HTTP_E_EOF_BODY: return "connection closed before the end of the body";
-	case HTTP_E_EOF_CHUNKED: return "connection closed before the last chunk";
-	}
-	return "unknown error";
+	static const char *const msg[] = {
+#define HTTP_ERR_MSG(name, text) [HTTP_E_##name] = (text),
+		HTTP_ERR_MAP(HTTP_ERR_MSG)
+#undef HTTP_ERR_MSG
+	};
+
+	if ((unsigned)err >= sizeof msg / sizeof msg[0])
+		return "unknown error";
+	return msg[err];
 }
 
 static int is_tchar(unsigned char c)
@@ -116,9 +98,13 @@ static size_t fail(struct http_parser *p, enum http_err err,
 }
 
 /* Append input up to and including the next LF to p->line.  Returns 1 when
- * a whole line is there (CRLF stripped, p->line_len its length), 0 when
- * more input is needed (all consumed), or -err.  *used gets the bytes
- * taken.  `limit` bounds the line including its CRLF. */
+ * a whole line is there (its CRLF or bare LF stripped, p->line_len its
+ * length), 0 when more input is needed (all consumed), or -err.  *used
+ * gets the bytes taken.  `limit` bounds the line including its CRLF.
+ * A bare LF ends a line (RFC 9112 §2.2 lets a recipient accept it, and
+ * every mainstream client does); a bare CR stays in the line, where the
+ * status-line, field and chunk-size checks reject it as a control
+ * character (§2.2: reject, or replace with SP). */
 static int take_line(struct http_parser *p, const char *buf, size_t len,
                      size_t limit, size_t *used)
 {
@@ -132,9 +118,7 @@ static int take_line(struct http_parser *p, const char *buf, size_t len,
 	p->line_len += n;
 	if (!lf)
 		return 0;
-	if (p->line_len < 2 || p->line[p->line_len - 2] != '\r')
-		return -(int)HTTP_E_CRLF;
-	p->line_len -= 2;
+	p->line_len -= p->line_len >= 2 && p->line[p->line_len - 2] == '\r' ? 2 : 1;
 	p->line[p->line_len] = '\0';
 	return 1;
 }
@@ -460,6 +444,30 @@ static int step_line(struct http_parser *p, const char *buf, size_t len,
 	int rc;
 
 	p->seen_any = 1;
+	if (p->fold_pending) {
+		/* The previous field line is complete unless this one starts
+		 * with SP/HTAB: obs-fold, which a user agent MUST replace with
+		 * SP (RFC 9112 §5.2). */
+		p->fold_pending = 0;
+		if (!is_ows(buf[*off])) {
+			p->cur_len = p->line_len;
+			p->line_len = 0;
+			return field_line(p, ev);
+		}
+		if (p->line_len + 1 >= HTTP_LINE_MAX)
+			return step_fail(p, trailer ? HTTP_E_TRAILER : HTTP_E_LINE_TOO_LONG, ev);
+		p->line[p->line_len++] = ' ';
+		p->fold_skip = 1;
+	}
+	if (p->fold_skip) {
+		while (*off < len && is_ows(buf[*off])) {
+			(*off)++;
+			p->section++;
+		}
+		if (*off == len)
+			return 1;
+		p->fold_skip = 0;
+	}
 	rc = take_line(p, buf + *off, len - *off, HTTP_LINE_MAX, &used);
 	*off += used;
 	if (rc < 0)
@@ -469,6 +477,17 @@ static int step_line(struct http_parser *p, const char *buf, size_t len,
 		return step_fail(p, trailer ? HTTP_E_TRAILER : HTTP_E_SECTION_TOO_LONG, ev);
 	if (rc == 0)
 		return 1;
+	if (p->state != S_STATUS && p->line_len > 0 && !is_ows(p->line[0])) {
+		/* a field line: check it now, emit it once the next byte shows
+		 * it is not folded */
+		struct http_event tmp;
+		p->cur_len = p->line_len;
+		e = parse_field(p, &tmp);
+		if (e)
+			return step_fail(p, trailer ? HTTP_E_TRAILER : e, ev);
+		p->fold_pending = 1;
+		return 0;
+	}
 	/* the line stays in p->line for the event */
 	p->cur_len = p->line_len;
 	p->line_len = 0;
@@ -515,16 +534,21 @@ static int step_chunk_size(struct http_parser *p, const char *buf, size_t len,
 	return 0;
 }
 
-/* The CRLF that must follow each chunk's data. */
+/* The CRLF (or bare LF) that must follow each chunk's data. */
 static int step_chunk_crlf(struct http_parser *p, const char *buf,
                            size_t *off, struct http_event *ev)
 {
-	char want = p->state == S_CHUNK_CR ? '\r' : '\n';
+	char c = buf[*off];
 
-	if (buf[*off] != want)
+	if (c == '\n') {
+		(*off)++;
+		p->state = S_CHUNK_SIZE;
+		return 0;
+	}
+	if (c != '\r' || p->state != S_CHUNK_CR)
 		return step_fail(p, HTTP_E_CHUNK_CRLF, ev);
 	(*off)++;
-	p->state = p->state == S_CHUNK_CR ? S_CHUNK_LF : S_CHUNK_SIZE;
+	p->state = S_CHUNK_LF;
 	return 0;
 }
 
@@ -603,4 +627,23 @@ void http_parse_eof(struct http_parser *p, struct http_event *ev)
 		fail(p, HTTP_E_EOF_CHUNKED, ev, 0);
 		return;
 	}
+}
+
+uint64_t http_parse_body_left(const struct http_parser *p)
+{
+	if (p->state == S_BODY_LENGTH || p->state == S_CHUNK_DATA)
+		return p->remaining;
+	return 0;
+}
+
+void http_parse_body_skip(struct http_parser *p, uint64_t n)
+{
+	if ((p->state != S_BODY_LENGTH && p->state != S_CHUNK_DATA) || n == 0)
+		return;
+	if (n > p->remaining)
+		n = p->remaining;
+	p->remaining -= n;
+	p->body_bytes += n;
+	if (p->remaining == 0)
+		p->state = p->state == S_CHUNK_DATA ? S_CHUNK_CR : S_DONE_PENDING;
 }

@@ -38,8 +38,11 @@
  * ignored but the size line bounded (HTTP_CHUNK_LINE_MAX), the CRLF after
  * each chunk's data verified, trailers parsed into TRAILER events
  * (bounded like headers), bytes after the final CRLF ignored.
- * Lines end in CRLF strictly (a bare LF or CR is an error); obs-fold
- * continuation lines are refused; field names must be tokens with no
+ * Lines end in CRLF or a bare LF (RFC 9112 §2.2; a bare CR is an error),
+ * also after chunk data.  An obs-fold (a field line continued on a line
+ * starting with SP/HTAB) is replaced by one SP, as RFC 9112 §5.2 requires
+ * of a user agent; a whitespace line before the first field is refused;
+ * field names must be tokens with no
  * space before ':'; values may not contain control characters but HTAB.
  * No I/O, no allocation, no globals; the parser struct holds one line. */
 #ifndef SB_HTTP_PARSE_H
@@ -68,31 +71,38 @@ enum http_ev {
 	HTTP_EV_ERROR,        /* err says why; the parser stays failed */
 };
 
+/* One table: the enum and http_strerror()'s messages come from it, so
+ * they cannot drift apart.  X(name, message)  -- comment: when it fires */
+#define HTTP_ERR_MAP(X) \
+	X(NONE, "no error") \
+	X(STATUS_LINE, "malformed status line") \
+	X(VERSION, "unsupported HTTP version")          /* not HTTP/1.x */ \
+	X(STATUS_CODE, "invalid status code")           /* outside 100..599 */ \
+	X(UNEXPECTED_101, "unexpected 101 Switching Protocols") \
+	X(TOO_MANY_INTERIM, "too many 1xx responses") \
+	X(HEADER, "malformed header line") \
+	X(OBS_FOLD, "whitespace before the first field line") \
+	X(CRLF, "line not terminated by CRLF")   /* no longer produced: bare LF is accepted */ \
+	X(LINE_TOO_LONG, "header line too long") \
+	X(SECTION_TOO_LONG, "header section too large") \
+	X(TOO_MANY_FIELDS, "too many header fields") \
+	X(CONTENT_LENGTH, "invalid Content-Length")     /* or conflicting */ \
+	X(TE_UNSUPPORTED, "unsupported transfer coding") /* not chunked */ \
+	X(TE_BAD, "invalid Transfer-Encoding")          /* chunked twice, empty */ \
+	X(CHUNK_SIZE, "invalid chunk size")             /* not hex */ \
+	X(CHUNK_TOO_BIG, "chunk size too large")        /* > HTTP_CHUNK_DIGITS */ \
+	X(CHUNK_EXT, "invalid chunk extension")         /* bad or too long */ \
+	X(CHUNK_CRLF, "chunk data not followed by CRLF") \
+	X(TRAILER, "invalid trailer section")           /* malformed, too big */ \
+	X(EMPTY, "empty reply from server")             /* closed before a byte */ \
+	X(EOF_HEADERS, "connection closed inside the headers") \
+	X(EOF_BODY, "connection closed before the end of the body") \
+	X(EOF_CHUNKED, "connection closed before the last chunk")
+
 enum http_err {
-	HTTP_E_NONE = 0,
-	HTTP_E_STATUS_LINE,     /* malformed status line */
-	HTTP_E_VERSION,         /* not HTTP/1.x */
-	HTTP_E_STATUS_CODE,     /* status outside 100..599 */
-	HTTP_E_UNEXPECTED_101,  /* 101 Switching Protocols without Upgrade */
-	HTTP_E_TOO_MANY_INTERIM,
-	HTTP_E_HEADER,          /* malformed field line */
-	HTTP_E_OBS_FOLD,        /* continuation line */
-	HTTP_E_CRLF,            /* line not ended by CRLF */
-	HTTP_E_LINE_TOO_LONG,
-	HTTP_E_SECTION_TOO_LONG,
-	HTTP_E_TOO_MANY_FIELDS,
-	HTTP_E_CONTENT_LENGTH,  /* invalid or conflicting Content-Length */
-	HTTP_E_TE_UNSUPPORTED,  /* a transfer coding other than chunked */
-	HTTP_E_TE_BAD,          /* chunked twice, or an empty coding list */
-	HTTP_E_CHUNK_SIZE,      /* not a hex size */
-	HTTP_E_CHUNK_TOO_BIG,   /* more than HTTP_CHUNK_DIGITS digits */
-	HTTP_E_CHUNK_EXT,       /* bad or too long chunk extension */
-	HTTP_E_CHUNK_CRLF,      /* chunk data not followed by CRLF */
-	HTTP_E_TRAILER,         /* malformed or too large trailer section */
-	HTTP_E_EMPTY,           /* connection closed before any byte */
-	HTTP_E_EOF_HEADERS,     /* closed inside the header section */
-	HTTP_E_EOF_BODY,        /* closed before Content-Length bytes */
-	HTTP_E_EOF_CHUNKED,     /* closed before the last chunk/trailers */
+#define HTTP_ERR_ENUM(name, msg) HTTP_E_##name,
+	HTTP_ERR_MAP(HTTP_ERR_ENUM)
+#undef HTTP_ERR_ENUM
 };
 
 enum http_framing {
@@ -135,6 +145,8 @@ struct http_parser {
 	uint64_t cl_value;
 	int te_seen, te_bad, te_other, te_chunked, te_last_chunked;
 	int conn_close;
+	int fold_pending;           /* a field line waits for the next byte */
+	int fold_skip;              /* skipping an obs-fold's leading blanks */
 	char line[HTTP_LINE_MAX];
 };
 
@@ -146,5 +158,12 @@ size_t http_parse_feed(struct http_parser *p, const char *buf, size_t len,
  * _EOF_CHUNKED). */
 void http_parse_eof(struct http_parser *p, struct http_event *ev);
 const char *http_strerror(enum http_err err);
+
+/* Zero-copy bodies: inside a Content-Length body or a chunk's data, the
+ * bytes still owed (0 elsewhere).  A caller that moves n of them without
+ * feeding them (splice(2)) reports it with http_parse_body_skip(); the
+ * parser then continues exactly as if they had been fed as BODY. */
+uint64_t http_parse_body_left(const struct http_parser *p);
+void http_parse_body_skip(struct http_parser *p, uint64_t n);
 
 #endif

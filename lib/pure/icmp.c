@@ -395,6 +395,7 @@ static void text_v6(uint8_t type, uint8_t code, uint32_t info, char *buf,
 	}
 }
 
+__attribute__((cold)) /* errors only: optimised for size */
 const char *icmp_error_text(int v6, uint8_t type, uint8_t code, uint32_t info,
                             char *buf, size_t bufsz)
 {

@@ -240,3 +240,11 @@ int json_end(struct json *j, FILE *fp)
 	free(b);
 	return r;
 }
+
+void json_start(struct json *j, const char *applet)
+{
+	json_begin(j);
+	json_str(j, "type", "start");
+	json_int(j, "schema", JSON_SCHEMA);
+	json_str(j, "applet", applet);
+}

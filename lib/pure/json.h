@@ -26,6 +26,11 @@ struct json {
 };
 
 void json_begin(struct json *j);
+/* sockbox-json(7): the schema version every stream's first line carries. */
+#define JSON_SCHEMA 1
+/* json_begin() plus "type":"start","schema":1,"applet":APPLET, the first
+ * line of every --json stream; the caller adds its own fields. */
+void json_start(struct json *j, const char *applet);
 /* key may be NULL inside arrays. */
 void json_str(struct json *j, const char *key, const char *val);
 void json_strn(struct json *j, const char *key, const char *val, size_t n);

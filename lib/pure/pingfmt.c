@@ -3,6 +3,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "probe_report.h"
 
 /* An appending snprintf: keeps the total length wanted in *len. */
 struct out {
@@ -43,41 +46,40 @@ static void put_stamp(struct out *o, int64_t wall_us)
 		    (long long)(wall_us % 1000000));
 }
 
-/* "a.bcd" from microseconds, the %ld.%03ld iputils uses. */
+/* "a.bcd" from microseconds, the %ld.%03ld iputils uses (probe_report's,
+ * one formatter for the whole probe family). */
 static void put_ms3(struct out *o, int64_t us)
 {
-	put(o, "%lld.%03lld", (long long)(us / 1000), (long long)(us % 1000));
+	char b[32];
+	probe_fmt_ms3(b, sizeof b, us);
+	put(o, "%s", b);
 }
 
 int pingfmt_header(char *buf, size_t n, int v6, const char *host,
                    const char *addr, const char *src, const char *dev,
-                   size_t datalen)
+                   size_t datalen, size_t optlen, uint32_t flow)
 {
 	struct out o = out_init(buf, n);
 
 	put(&o, v6 ? "PING %s(%s) " : "PING %s (%s) ", host, addr);
+	if (v6 && flow)
+		put(&o, ", flow 0x%05x, ", (unsigned)flow);
 	if (src)
 		put(&o, "from %s %s: ", src, dev ? dev : "");
 	if (v6)
 		put(&o, "%zu data bytes\n", datalen);
 	else
-		put(&o, "%zu(%zu) bytes of data.\n", datalen, datalen + 8 + 20);
+		put(&o, "%zu(%zu) bytes of data.\n", datalen, datalen + 8 + optlen + 20);
 	return o.len;
 }
 
 int pingfmt_time(char *buf, size_t n, int64_t t)
 {
 	struct out o = out_init(buf, n);
-	long long v = (long long)t;
+	char ms[32];
 
-	if (v >= 100000 - 50)
-		put(&o, " time=%lld ms", (v + 500) / 1000);
-	else if (v >= 10000 - 5)
-		put(&o, " time=%lld.%01lld ms", (v + 50) / 1000, ((v + 50) % 1000) / 100);
-	else if (v >= 1000)
-		put(&o, " time=%lld.%02lld ms", (v + 5) / 1000, ((v + 5) % 1000) / 10);
-	else
-		put(&o, " time=%lld.%03lld ms", v / 1000, v % 1000);
+	probe_fmt_ms(ms, sizeof ms, t);   /* iputils' decimals and rounding */
+	put(&o, " time=%s ms", ms);
 	return o.len;
 }
 
@@ -87,6 +89,8 @@ int pingfmt_reply(char *buf, size_t n, const struct pingfmt_reply *r)
 
 	put_stamp(&o, r->wall_us);
 	put(&o, "%zu bytes from %s: icmp_seq=%u", r->bytes, r->from, r->seq);
+	if (r->has_ident)
+		put(&o, " ident=%u", r->ident);
 	if (r->ttl >= 0)
 		put(&o, " ttl=%d", r->ttl);
 	if (r->truncated) {
@@ -102,7 +106,133 @@ int pingfmt_reply(char *buf, size_t n, const struct pingfmt_reply *r)
 		put(&o, " (DUP!)");
 	if (r->bad_csum)
 		put(&o, " (BAD CHECKSUM!)");
+	if (r->tail)
+		put(&o, "%s", r->tail);
 	put(&o, "\n");
+	return o.len;
+}
+
+__attribute__((cold)) static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* One address slot: "\t0.0.0.0" or "\t" + name(addr). */
+__attribute__((cold)) static void put_slot(struct out *o, const uint8_t *p,
+                     const char *(*name)(void *, uint32_t), void *ctx)
+{
+	uint32_t a;
+
+	memcpy(&a, p, 4);
+	if (!a)
+		put(o, "\t0.0.0.0");
+	else
+		put(o, "\t%s", name(ctx, a));
+}
+
+__attribute__((cold)) static void put_rr(struct out *o, const uint8_t *opt, size_t olen,
+                   struct pingfmt_rr *rr, int flood,
+                   const char *(*name)(void *, uint32_t), void *ctx)
+{
+	int len = opt[1], ptr = olen > 2 ? opt[2] : 0;
+	int i = (ptr > len ? len : ptr) - 4;
+	const uint8_t *cp = opt + 3;
+
+	if (i <= 0)
+		return;
+	if ((size_t)i == rr->len && (size_t)i <= sizeof rr->data &&
+	    !memcmp(cp - 1, rr->data, (size_t)i) && !flood) {
+		put(o, "\t(same route)");
+		return;
+	}
+	rr->len = (size_t)i <= sizeof rr->data ? (size_t)i : 0;
+	memcpy(rr->data, cp - 1, rr->len);
+	put(o, "\nRR: ");
+	while (i > 0 && cp + 4 <= opt + olen) {
+		put_slot(o, cp, name, ctx);
+		cp += 4;
+		i -= 4;
+		put(o, "\n");
+	}
+}
+
+__attribute__((cold)) static void put_ts(struct out *o, const uint8_t *opt, size_t olen,
+                   const char *(*name)(void *, uint32_t), void *ctx)
+{
+	int len = opt[1], ptr = olen > 2 ? opt[2] : 0;
+	int i = (ptr > len ? len : ptr) - 5;
+	long std0 = 0, nonstd0 = 0;
+	uint8_t flags;
+	const uint8_t *cp, *end = opt + olen;
+
+	if (i <= 0 || olen < 4)
+		return;
+	flags = opt[3];
+	cp = opt + 4;
+	put(o, "\nTS: ");
+	while (cp + 4 <= end) {
+		long l;
+		if ((flags & 0xf) != 0) {
+			put_slot(o, cp, name, ctx);
+			cp += 4;
+			i -= 4;
+			if (i <= 0 || cp + 4 > end)
+				break;
+		}
+		l = (long)be32(cp);
+		cp += 4;
+		if (l & 0x80000000L) {
+			if (nonstd0 == 0)
+				put(o, "\t%ld absolute not-standard", l & 0x7fffffff);
+			else
+				put(o, "\t%ld not-standard", (l & 0x7fffffff) - nonstd0);
+			nonstd0 = l & 0x7fffffff;
+		} else {
+			if (std0 == 0)
+				put(o, "\t%ld absolute", l);
+			else
+				put(o, "\t%ld", l - std0);
+			std0 = l;
+		}
+		i -= 4;
+		put(o, "\n");
+		if (i <= 0)
+			break;
+	}
+	if (flags >> 4)
+		put(o, "Unrecorded hops: %d\n", flags >> 4);
+}
+
+__attribute__((cold)) int pingfmt_ipopts(char *buf, size_t n, const uint8_t *opts, size_t olen,
+                   struct pingfmt_rr *rr, int flood,
+                   const char *(*name)(void *ctx, uint32_t addr), void *ctx)
+{
+	struct out o = out_init(buf, n);
+
+	while (olen > 0) {
+		size_t l;
+		if (opts[0] == 0)           /* end of options */
+			break;
+		if (opts[0] == 1) {         /* no-op */
+			put(&o, "\nNOP");
+			opts++;
+			olen--;
+			continue;
+		}
+		if (olen < 2)
+			break;
+		l = opts[1];
+		if (l < 2 || l > olen)
+			break;
+		if (opts[0] == 7)
+			put_rr(&o, opts, l, rr, flood, name, ctx);
+		else if (opts[0] == 68)
+			put_ts(&o, opts, l, name, ctx);
+		else    /* source routes are never sent, so never echoed */
+			put(&o, "\nunknown option %x", opts[0]);
+		opts += l;
+		olen -= l;
+	}
 	return o.len;
 }
 
@@ -129,9 +259,8 @@ double pingfmt_loss(long transmitted, long received)
 {
 	if (transmitted <= 0)
 		return 0;
-	/* iputils computes in double and passes it through a float. */
-	return (double)(float)(((double)(transmitted - received) * 100.0) /
-	                       (double)transmitted);
+	return probe_loss_pct((uint64_t)transmitted,
+	                      received < 0 ? 0 : (uint64_t)received);
 }
 
 int pingfmt_stats(char *buf, size_t n, const struct pingfmt_totals *t)

@@ -12,11 +12,13 @@
 #include <stdint.h>
 
 /* "PING host (addr) [from SRC DEV: ]56(84) bytes of data.\n" (IPv4) or
- * "PING host(addr) [from SRC DEV: ]56 data bytes\n" (IPv6).  src NULL:
- * no "from" part; dev may be NULL (printed as ""). */
+ * "PING host(addr) [, flow 0xNNNNN, ][from SRC DEV: ]56 data bytes\n"
+ * (IPv6).  src NULL: no "from" part; dev may be NULL (printed as "").
+ * The IPv4 total counts optlen bytes of IP options (-R/-T: 40); flow is
+ * the IPv6 flow label (0: none). */
 int pingfmt_header(char *buf, size_t n, int v6, const char *host,
                    const char *addr, const char *src, const char *dev,
-                   size_t datalen);
+                   size_t datalen, size_t optlen, uint32_t flow);
 
 /* " time=X ms" with iputils' decimals: 3 below 1 ms, 2 below 10 ms,
  * 1 below 100 ms, none above (rounded half up). */
@@ -32,6 +34,9 @@ struct pingfmt_reply {
 	int has_time;       /* payload carried our timestamp */
 	int64_t rtt_us;
 	int dup, bad_csum;
+	int has_ident;      /* -v with a known identifier: " ident=N" */
+	unsigned ident;
+	const char *tail;   /* appended before the newline (bell, IP options) */
 };
 /* "[T] 64 bytes from A: icmp_seq=N ttl=N time=X ms (DUP!)\n". */
 int pingfmt_reply(char *buf, size_t n, const struct pingfmt_reply *r);
@@ -59,6 +64,21 @@ struct pingfmt_totals {
  *  [, +N errors], X% packet loss, time Nms\n"
  * "[rtt min/avg/max/mdev = a/b/c/d ms][, pipe N][, ipg/ewma a/b ms]\n" */
 int pingfmt_stats(char *buf, size_t n, const struct pingfmt_totals *t);
+
+/* IPv4 options of a reply (-R, -T), printed as iputils' pr_options():
+ * "\nRR: \tA\n\tB\n..." , "\t(same route)" when the recorded route
+ * equals the previous one (kept in *rr; not in flood mode),
+ * "\nTS: \t123 absolute\n\t4\n...", "\nNOP" per no-op.  Addresses go
+ * through name(ctx, addr in network order) (numeric or "name (addr)").
+ * The text is appended after the reply line's own text, before its
+ * final newline. */
+struct pingfmt_rr {
+	size_t len;
+	uint8_t data[40];
+};
+int pingfmt_ipopts(char *buf, size_t n, const uint8_t *opts, size_t olen,
+                   struct pingfmt_rr *rr, int flood,
+                   const char *(*name)(void *ctx, uint32_t addr), void *ctx);
 
 /* SIGQUIT: "\rN/N packets, P% loss[, min/avg/ewma/max = a/b/c/d ms]\n". */
 int pingfmt_status(char *buf, size_t n, const struct pingfmt_totals *t);

@@ -88,6 +88,33 @@ static int get_addr(struct cur *c, int words, uint8_t *addr, uint16_t *port)
 	return 0;
 }
 
+/* Full sockets go on: refcnt, sk, rto, ato, (quick << 1 | pingpong),
+ * cwnd, ssthresh (-1: infinite; the fastopen queue for listeners).  What
+ * is there fills the tcp_info fields ss -i shows from /proc; TIME-WAIT and
+ * request lines end after sk. */
+static void parse_tail(struct cur *c, struct diag_sock *out)
+{
+	uint64_t f[7];
+	int neg = 0;
+	for (int i = 0; i < 7; i++) {
+		skip_sp(c);
+		if (i == 6 && c->p < c->end && *c->p == '-') {
+			neg = 1;
+			c->p++;
+		}
+		if ((i == 1 ? get_hex(c, 1, 16, &f[i]) : get_dec(c, UINT32_MAX, &f[i])) < 0 ||
+		    field_end(c) < 0)
+			return;
+	}
+	out->has_info = 1;
+	out->info.rto_us = f[2] > UINT32_MAX / 10000 ? UINT32_MAX : (uint32_t)(f[2] * 10000);
+	out->info.ato_us = f[3] > UINT32_MAX / 10000 ? UINT32_MAX : (uint32_t)(f[3] * 10000);
+	out->info.snd_cwnd = (uint32_t)f[5];
+	out->info.snd_ssthresh = neg || out->state == TS_LISTEN ? 0xffffffffu : (uint32_t)f[6];
+	out->info.reordering = 3;          /* not printed: ss's default */
+	out->info.min_rtt_us = ~0u;
+}
+
 int proc_tcp_parse_line(const char *line, size_t len, int family,
                         struct diag_sock *out)
 {
@@ -128,10 +155,12 @@ int proc_tcp_parse_line(const char *line, size_t len, int family,
 	    get_hex(&c, 1, 16, &v2) < 0 || field_end(&c) < 0)
 		return -EINVAL;
 	out->timer = (uint8_t)v;
+	/* tm->when is in USER_HZ (100) ticks whatever the kernel's HZ */
+	out->expires_ms = v2 > UINT32_MAX / 10 ? UINT32_MAX : (uint32_t)(v2 * 10);
 	skip_sp(&c);
 	if (get_hex(&c, 1, 8, &v) < 0 || field_end(&c) < 0)
 		return -EINVAL;
-	out->retrans = v > 255 ? 255 : (uint8_t)v;
+	uint64_t retrans = v;
 	skip_sp(&c);
 	if (get_dec(&c, UINT32_MAX, &v) < 0 || field_end(&c) < 0)
 		return -EINVAL;
@@ -141,10 +170,16 @@ int proc_tcp_parse_line(const char *line, size_t len, int family,
 		c.p++;
 	if (get_dec(&c, UINT32_MAX, &v) < 0 || field_end(&c) < 0)
 		return -EINVAL;
+	/* ss counts retransmits for the retransmit timer, probes otherwise */
+	if (out->timer != 1)
+		retrans = v;
+	out->retrans = retrans > 255 ? 255 : (uint8_t)retrans;
 	skip_sp(&c);
 	if (get_dec(&c, UINT64_MAX / 10, &v) < 0 || field_end(&c) < 0)
 		return -EINVAL;
 	out->inode = (uint32_t)v;
+	out->shutdown = -1;
+	parse_tail(&c, out);
 	/* Not printed; the kernel sets it when a socket binds a specific
 	 * (not v4-mapped) IPv6 address, the wildcard keeps the default 0. */
 	if (family == AF_INET6) {

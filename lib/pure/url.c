@@ -36,11 +36,11 @@ const char *url_strerror(int err)
 	switch (err) {
 	case URL_OK: return "success";
 	case URL_E_SCHEME: return "missing http:// scheme";
-	case URL_E_UNSUPPORTED: return "unsupported scheme (only http:// is)";
+	case URL_E_UNSUPPORTED: return "unsupported scheme (only http:// and https:// are)";
 	case URL_E_CHAR: return "control character in URL";
 	case URL_E_HOST: return "bad host";
 	case URL_E_PORT: return "bad port";
-	case URL_E_USERINFO: return "user information in URL is not supported";
+	case URL_E_USERINFO: return "invalid user information";
 	case URL_E_TOO_LONG: return "URL too long";
 	}
 	return "malformed URL";
@@ -205,8 +205,25 @@ static int parse_authority(const char *s, size_t len, struct url *u)
 	const char *colon;
 	size_t hlen, i;
 
-	if (memchr(s, '@', len))
-		return URL_E_USERINFO;
+	const char *at = NULL;
+
+	for (i = 0; i < len; i++)
+		if (s[i] == '@')
+			at = s + i;
+	u->userinfo[0] = '\0';
+	if (at) {
+		size_t ulen = (size_t)(at - s);
+		if (ulen >= sizeof(u->userinfo))
+			return URL_E_TOO_LONG;
+		for (i = 0; i < ulen; i++)
+			if (s[i] == ' ' || s[i] == '[' || s[i] == ']' ||
+			    (unsigned char)s[i] >= 0x80)
+				return URL_E_USERINFO;
+		memcpy(u->userinfo, s, ulen);
+		u->userinfo[ulen] = '\0';
+		len -= ulen + 1;
+		s = at + 1;
+	}
 	if (len > 0 && s[0] == '[') {
 		const char *rb = memchr(s, ']', len);
 		int rc;
@@ -257,6 +274,20 @@ static size_t scheme_len(const char *s, size_t len)
 	return 0;
 }
 
+/* Does a (valid) authority name a port ("h:8080", not "h" or "h:")? */
+static int port_given(const char *s, size_t alen)
+{
+	const char *p = s, *end = s + alen, *colon;
+
+	if (alen && s[0] == '[') {
+		p = memchr(s, ']', alen);
+		if (!p)
+			return 0;
+	}
+	colon = memchr(p, ':', (size_t)(end - p));
+	return colon && colon + 1 < end;
+}
+
 int url_parse(const char *s, size_t len, struct url *u)
 {
 	size_t i, slen, alen;
@@ -271,19 +302,23 @@ int url_parse(const char *s, size_t len, struct url *u)
 	slen = scheme_len(s, len);
 	if (slen == 0)
 		return URL_E_SCHEME;
-	if (slen != 4 || lower(s[0]) != 'h' || lower(s[1]) != 't' ||
-	    lower(s[2]) != 't' || lower(s[3]) != 'p')
+	if ((slen != 4 && slen != 5) || lower(s[0]) != 'h' || lower(s[1]) != 't' ||
+	    lower(s[2]) != 't' || lower(s[3]) != 'p' ||
+	    (slen == 5 && lower(s[4]) != 's'))
 		return URL_E_UNSUPPORTED;
-	if (len < 7 || s[5] != '/' || s[6] != '/')
+	if (len < slen + 3 || s[slen + 1] != '/' || s[slen + 2] != '/')
 		return URL_E_SCHEME;
-	s += 7;
-	len -= 7;
+	s += slen + 3;
+	len -= slen + 3;
 	for (alen = 0; alen < len; alen++)
 		if (s[alen] == '/' || s[alen] == '?' || s[alen] == '#')
 			break;
 	rc = parse_authority(s, alen, u);
 	if (rc)
 		return rc;
+	u->https = slen == 5;
+	if (u->https && !port_given(s, alen))
+		u->port = 443;
 	return set_path(u, s + alen, len - alen);
 }
 
@@ -301,12 +336,14 @@ int url_resolve(const struct url *base, const char *ref, size_t len,
 	if (scheme_len(ref, len))
 		return url_parse(ref, len, out);
 	if (len >= 2 && ref[0] == '/' && ref[1] == '/') {
-		static const char scheme[] = "http:";
-		if (len + sizeof(scheme) > sizeof(buf))
+		/* "//host/p" keeps the base's scheme */
+		const char *scheme = base->https ? "https:" : "http:";
+		size_t sl = strlen(scheme);
+		if (len + sl > sizeof(buf))
 			return URL_E_TOO_LONG;
-		memcpy(buf, scheme, sizeof(scheme)); /* with its NUL, overwritten */
-		memcpy(buf + 5, ref, len);
-		return url_parse(buf, len + 5, out);
+		memcpy(buf, scheme, sl + 1); /* with its NUL, overwritten */
+		memcpy(buf + sl, ref, len);
+		return url_parse(buf, len + sl, out);
 	}
 	memcpy(out, base, sizeof(*out));
 	if (len == 0 || ref[0] == '#')
@@ -342,6 +379,11 @@ static int put_host(const struct url *u, char *buf, size_t size, int zone)
 	return n;
 }
 
+static uint16_t default_port(const struct url *u)
+{
+	return u->https ? 443 : 80;
+}
+
 static int finish(int n, size_t size)
 {
 	return (n < 0 || (size_t)n >= size) ? -1 : n;
@@ -353,7 +395,7 @@ int url_authority(const struct url *u, char *buf, size_t size)
 
 	if (finish(n, size) < 0)
 		return -1;
-	if (u->port != 80) {
+	if (u->port != default_port(u)) {
 		int m = snprintf(buf + n, size - (size_t)n, ":%u", u->port);
 		if (finish(m, size - (size_t)n) < 0)
 			return -1;
@@ -366,14 +408,14 @@ int url_format(const struct url *u, char *buf, size_t size)
 {
 	int n, m;
 
-	n = snprintf(buf, size, "http://");
+	n = snprintf(buf, size, u->https ? "https://" : "http://");
 	if (finish(n, size) < 0)
 		return -1;
 	m = put_host(u, buf + n, size - (size_t)n, 1);
 	if (finish(m, size - (size_t)n) < 0)
 		return -1;
 	n += m;
-	if (u->port != 80) {
+	if (u->port != default_port(u)) {
 		m = snprintf(buf + n, size - (size_t)n, ":%u", u->port);
 		if (finish(m, size - (size_t)n) < 0)
 			return -1;
@@ -383,4 +425,20 @@ int url_format(const struct url *u, char *buf, size_t size)
 	if (finish(m, size - (size_t)n) < 0)
 		return -1;
 	return n + m;
+}
+
+int url_remote_name(const struct url *u, char *buf, size_t size)
+{
+	size_t end = strcspn(u->path, "?");
+	size_t start = end;
+
+	while (start > 0 && u->path[start - 1] != '/')
+		start--;
+	size_t n = end - start;
+	if (n == 0 || n >= size || (n == 1 && u->path[start] == '.') ||
+	    (n == 2 && u->path[start] == '.' && u->path[start + 1] == '.'))
+		return -1;
+	memcpy(buf, u->path + start, n);
+	buf[n] = '\0';
+	return 0;
 }

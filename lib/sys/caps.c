@@ -36,6 +36,9 @@ static int clear_ambient(void)
  * effective or inheritable. */
 static int set_only(int keep, int effective)
 {
+	int second = keep != CAPS_NONE && keep >> 8 ? (keep >> 8) - 1 : CAPS_NONE;
+	if (keep != CAPS_NONE)
+		keep &= 0xff;
 	int have = keep != CAPS_NONE && caps_have(keep);
 	cap_t c = cap_init();
 	if (!c)
@@ -46,6 +49,8 @@ static int set_only(int keep, int effective)
 		if (effective)
 			r |= set_flag(c, CAP_EFFECTIVE, keep, CAP_SET);
 	}
+	if (second != CAPS_NONE && caps_have(second))
+		r |= set_flag(c, CAP_PERMITTED, second, CAP_SET);
 	if (r == 0)
 		r = cap_set_proc(c);
 	int e = errno;
@@ -134,13 +139,21 @@ int caps_lower(int cap)
 
 int caps_keep_permitted(uint64_t set)
 {
+	return caps_keep(set, 0);
+}
+
+int caps_keep(uint64_t set, int effective)
+{
 	cap_t c = cap_init();
 	if (!c)
 		return -1;
 	int r = 0;
 	for (int cap = 0; cap < 64; cap++)
-		if ((set & CAPS_SET(cap)) && CAP_IS_SUPPORTED(cap) && caps_have(cap))
+		if ((set & CAPS_SET(cap)) && CAP_IS_SUPPORTED(cap) && caps_have(cap)) {
 			r |= set_flag(c, CAP_PERMITTED, cap, CAP_SET);
+			if (effective)
+				r |= set_flag(c, CAP_EFFECTIVE, cap, CAP_SET);
+		}
 	if (r == 0)
 		r = cap_set_proc(c);
 	int e = errno;

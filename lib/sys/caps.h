@@ -16,6 +16,9 @@
 
 #define CAPS_NONE (-1)
 #define CAPS_SET(cap) (UINT64_C(1) << (cap))
+/* An applet that keeps two capabilities (ping: CAP_NET_RAW, and
+ * CAP_NET_ADMIN for SO_MARK when it already has it) names both. */
+#define CAPS_AND(a, b) ((a) | (((b) + 1) << 8))
 
 int caps_restrict(int keep_cap);
 /* main()'s choice between the two models (sockbox(1), PRIVILEGES):
@@ -26,6 +29,9 @@ int caps_restrict(int keep_cap);
 int caps_setup(int elevated_cap, uint64_t root_caps);
 /* Exactly `set` (of what is permitted now) permitted, nothing effective. */
 int caps_keep_permitted(uint64_t set);
+/* Exactly `set` (of what is permitted now) permitted, and effective too
+ * when `effective`. */
+int caps_keep(uint64_t set, int effective);
 int caps_raise(int cap);
 int caps_lower(int cap);
 int caps_drop_all(void);

@@ -1,7 +1,10 @@
 /* loop: the one event loop (epoll, level-triggered).
  *
- * Embed a struct loop_io in your connection object, set .fd and .cb, and
- * loop_add() it; the callback gets the epoll events.  Ask for EPOLLOUT
+ * Embed a struct loop_io in your connection object, set .fd, .cb and .ctx
+ * (the object the callback works for: the server, the client), and
+ * loop_add() it; the callback gets the io and the epoll events and finds
+ * its owner in io->ctx, the one way to do so.  A per-connection object
+ * embeds its loop_io as its first member, so the io is the connection.  Ask for EPOLLOUT
  * only while output is pending (loop_mod()).  The caller runs
  * `while (!l.stop) loop_once(&l, next_deadline);` — timeouts are the
  * caller's; loop_stop() (or setting l->stop) also ends the current batch.  A callback may
@@ -21,6 +24,7 @@ struct loop_io {
 	int fd;
 	loop_cb cb;
 	uint32_t events;    /* current interest (maintained by loop_*) */
+	void *ctx;          /* the callback's owner, set by the caller */
 };
 
 #define LOOP_BATCH 256

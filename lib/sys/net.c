@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -114,4 +116,51 @@ long net_raise_nofile(void)
 			return -1;
 	}
 	return (long)rl.rlim_cur;
+}
+
+int net_listen_any(uint16_t port, int family, int socktype, int backlog,
+                   struct sb_addr *bound)
+{
+	struct sb_addr a;
+	addr_numeric(family == AF_INET ? "0.0.0.0" : "::", port, &a);
+	int fd = net_listen(&a, socktype, backlog, bound);
+	if (fd < 0 && family == AF_UNSPEC &&
+	    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
+		addr_numeric("0.0.0.0", port, &a);
+		fd = net_listen(&a, socktype, backlog, bound);
+	}
+	return fd;
+}
+
+int net_write_all(int fd, const void *buf, size_t len,
+                  const volatile sig_atomic_t *stop)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR && !(stop && *stop))
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (net_wait(fd, POLLOUT, -1) < 0 && errno != EINTR)
+				return -1;
+			continue;
+		}
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+void net_ready_announce(const char *where)
+{
+	printf(NET_READY_PREFIX "%s\n", where);
+	fflush(stdout);
+}
+
+const char *net_ready_parse(const char *line)
+{
+	size_t n = strlen(NET_READY_PREFIX);
+	return strncmp(line, NET_READY_PREFIX, n) ? NULL : line + n;
 }

@@ -1,8 +1,10 @@
 /* sandbox: seccomp allowlist + Landlock after set-up; see sandbox.h. */
 #include <dlfcn.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
+#include <linux/sockios.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -114,6 +116,36 @@ static const struct sandbox_rule rules[] = {
 	{ "unlinkat", SBX_OUTPUT_DIR | SBX_REMOVE_FILE, SBX_ANY },
 	{ "capget", SBX_DIR_CAPS, SBX_ANY },
 	{ "capset", SBX_DIR_CAPS, SBX_ANY },
+	/* threads (resolver lookups and their completions) */
+	{ "clone", SBX_THREADS, SBX_THREAD },
+	{ "clone3", SBX_THREADS, SBX_ENOSYS },
+	{ "set_robust_list", SBX_THREADS, SBX_ANY },
+	{ "rseq", SBX_THREADS, SBX_ANY },
+	{ "sched_yield", SBX_THREADS, SBX_ANY },
+	{ "sched_getaffinity", SBX_THREADS, SBX_ANY },
+	/* OpenSSL: localtime_r() stats /etc/localtime */
+	{ "newfstatat", SBX_TLS, SBX_ANY },
+	{ "openat", SBX_TLS, SBX_RDONLY },
+	/* an open output file */
+	{ "splice", SBX_OUTPUT, SBX_ANY },
+	{ "ftruncate", SBX_OUTPUT, SBX_ANY },
+	{ "fsync", SBX_OUTPUT, SBX_ANY },
+	{ "fdatasync", SBX_OUTPUT, SBX_ANY },
+	/* the O_TMPFILE's name and owner at the end (lib/sys/outfile) */
+	{ "linkat", SBX_OUTPUT_DIR, SBX_ANY },
+	{ "fchown", SBX_OUTPUT_DIR, SBX_ANY },
+	{ "fchownat", SBX_OUTPUT_DIR, SBX_ANY },
+	/* -p: /proc/PID/fd of every process (Landlock: /proc read-only) */
+	{ "openat", SBX_PROC_OWNERS, SBX_RDONLY },
+	{ "getdents64", SBX_PROC_OWNERS, SBX_ANY },
+	{ "readlinkat", SBX_PROC_OWNERS, SBX_ANY },
+	{ "readlink", SBX_PROC_OWNERS, SBX_ANY },
+	{ "newfstatat", SBX_PROC_OWNERS, SBX_ANY },
+	/* if_indextoname() */
+	{ "socket", SBX_IFNAME, SBX_SOCK_UNIX },
+	{ "socket", SBX_IFNAME, SBX_SOCK_INET },
+	{ "socket", SBX_IFNAME, SBX_SOCK_INET6 },
+	{ "ioctl", SBX_IFNAME, SBX_IOCTL_IFNAME },
 };
 
 size_t sandbox_rules(unsigned needs, const struct sandbox_rule **out, size_t max)
@@ -133,7 +165,7 @@ int sandbox_allows(unsigned needs, const char *name)
 {
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
 		if ((!rules[i].needs || (rules[i].needs & needs)) &&
-		    !strcmp(rules[i].name, name))
+		    rules[i].cond != SBX_ENOSYS && !strcmp(rules[i].name, name))
 			return 1;
 	return 0;
 }
@@ -164,6 +196,7 @@ const char *sandbox_dir_of(const char *path, char *buf, size_t size)
 #define LL_FS_EXECUTE (1ULL << 0)
 #define LL_FS_WRITE_FILE (1ULL << 1)
 #define LL_FS_READ_FILE (1ULL << 2)
+#define LL_FS_READ_DIR (1ULL << 3)
 #define LL_FS_REMOVE_FILE (1ULL << 5)
 #define LL_FS_MAKE_REG (1ULL << 8)
 #define LL_FS_REFER (1ULL << 13)     /* ABI 2 */
@@ -259,8 +292,11 @@ static int landlock_apply(const struct sandbox_policy *p)
 	if (p->needs & SBX_READ_FILES)
 		for (int i = 0; i < SBX_MAX_FILES && p->read_files[i]; i++)
 			r |= ll_add_path(rfd, p->read_files[i], rd, 0);
-	if ((p->needs & SBX_READ_FILES) && p->read_dir)
-		r |= ll_add_path(rfd, p->read_dir, rd, 1);
+	if ((p->needs & (SBX_READ_FILES | SBX_PROC_OWNERS)) && p->read_dir)
+		r |= ll_add_path(rfd, p->read_dir,
+		                 rd | ((p->needs & SBX_PROC_OWNERS) ? LL_FS_READ_DIR : 0), 1);
+	if (p->needs & SBX_TLS)
+		r |= ll_add_path(rfd, "/etc/localtime", rd, 0);
 	if (p->dir && (p->needs & (SBX_OUTPUT_DIR | SBX_REMOVE_FILE))) {
 		uint64_t acc = LL_FS_REMOVE_FILE;
 		if (p->needs & SBX_OUTPUT_DIR)
@@ -389,6 +425,15 @@ static int add_rule(scmp_filter_ctx ctx, int nr, enum sbx_cond c)
 	case SBX_SELF:
 		a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_EQ, 0, 0 };
 		break;
+	case SBX_THREAD:
+		a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_MASKED_EQ, CLONE_THREAD,
+		                              CLONE_THREAD };
+		break;
+	case SBX_ENOSYS:
+		return sc.add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0, a) < 0 ? -1 : 0;
+	case SBX_IOCTL_IFNAME:
+		a[0] = (struct scmp_arg_cmp){ 1, SCMP_CMP_EQ, SIOCGIFNAME, 0 };
+		break;
 	case SBX_SOCK_NETLINK_ROUTE: {
 		struct scmp_arg_cmp b[2] = {
 			{ 0, SCMP_CMP_EQ, AF_NETLINK, 0 },
@@ -515,11 +560,14 @@ void sandbox_enter(const struct sandbox_policy *p, int verbose)
 			die_sys(2, "cannot drop capabilities");
 		dir_caps_kept = 1;
 		pol.needs |= SBX_DIR_CAPS;
+	} else if (pol.keep_caps) {
+		if (caps_keep(pol.keep_caps, 1) < 0)
+			die_sys(2, "cannot drop capabilities");
 	} else if (caps_drop_all() < 0) {
 		die_sys(2, "cannot drop capabilities");
 	}
 	p = &pol;
-	if (sandbox_disabled())
+	if (sandbox_disabled() || p->exec_after)
 		return;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0) {
 		if (verbose)

@@ -32,6 +32,7 @@
 #define SB_SANDBOX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SANDBOX_EXIT 159
 
@@ -51,7 +52,19 @@ enum {
 	SBX_RECONNECT     = 1u << 7, /* connect() an open datagram socket again */
 	SBX_DIR_CAPS      = 1u << 8, /* set by sandbox_enter(): capget/capset
 	                                for sandbox_dir_privilege() */
-	SBX_NEEDS_ALL     = (1u << 9) - 1,
+	SBX_THREADS       = 1u << 9, /* threads (lib/sys/resolve's lookups):
+	                                clone with CLONE_THREAD (clone3 fails
+	                                ENOSYS, so glibc uses clone), rseq,
+	                                set_robust_list */
+	SBX_TLS           = 1u << 10, /* OpenSSL after set-up: stat of
+	                                 /etc/localtime (read-only) */
+	SBX_OUTPUT        = 1u << 11, /* an open output file: splice into it,
+	                                 ftruncate/fsync it (--retry) */
+	SBX_PROC_OWNERS   = 1u << 12, /* /proc/PID/fd: getdents64, readlinkat
+	                                 beneath policy.read_dir */
+	SBX_IFNAME        = 1u << 13, /* if_indextoname(): a datagram socket,
+	                                 ioctl SIOCGIFNAME */
+	SBX_NEEDS_ALL     = (1u << 14) - 1,
 };
 
 #define SBX_TCP_NONE 0    /* Landlock: no TCP connect */
@@ -68,6 +81,15 @@ struct sandbox_policy {
 	int tcp_connect;                       /* SBX_TCP_NONE/_ANY or a port */
 	int abstract_unix;                     /* talks to abstract UNIX sockets
 	                                          of other processes */
+	uint64_t keep_caps;                    /* CAPS_SET()s kept effective
+	                                          (tcp-watch -p as root); the
+	                                          filter allows no call that
+	                                          could use them beyond reads */
+	int exec_after;                        /* the process will execve() a
+	                                          user's command (probe --):
+	                                          filters would be inherited
+	                                          by it, so only capabilities
+	                                          are dropped */
 };
 
 /* One allowlist entry: a system call allowed for the needs in `needs`
@@ -84,6 +106,9 @@ enum sbx_cond {
 	SBX_SOCK_UNIX,
 	SBX_SOCK_NETLINK_ROUTE,
 	SBX_SELF,         /* prlimit64: arg 0 (pid) is 0, this process */
+	SBX_THREAD,       /* clone: CLONE_THREAD in arg 0 */
+	SBX_ENOSYS,       /* fails with ENOSYS (clone3: glibc falls back) */
+	SBX_IOCTL_IFNAME, /* ioctl: SIOCGIFNAME */
 };
 
 struct sandbox_rule {
@@ -95,7 +120,8 @@ struct sandbox_rule {
 /* Pure: the rules that `needs` allows, in table order, into out[max];
  * returns how many there are (may exceed max). */
 size_t sandbox_rules(unsigned needs, const struct sandbox_rule **out, size_t max);
-/* Pure: 1 when `needs` allows system call `name` under some condition. */
+/* Pure: 1 when `needs` allows system call `name` under some condition
+ * (a call that only fails with ENOSYS is not allowed). */
 int sandbox_allows(unsigned needs, const char *name);
 /* Pure: the Landlock file-system rights (LANDLOCK_ACCESS_FS_*) a kernel
  * of Landlock ABI `abi` handles; 0 for abi < 1. */

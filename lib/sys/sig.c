@@ -69,3 +69,9 @@ int sig_fd_read(int fd)
 		return 0;
 	return (int)si.ssi_signo;
 }
+
+int sig_stop_fd(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, 0 };
+	return sig_fd(sigs);
+}

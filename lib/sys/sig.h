@@ -18,6 +18,8 @@ void sig_catch(int want_quit);
  * to the default (an inherited SIG_IGN would discard them), and return a
  * nonblocking CLOEXEC signalfd for them (-1 on error). */
 int sig_fd(const int *sigs);
+/* sig_fd() for the signals that stop every applet: SIGINT and SIGTERM. */
+int sig_stop_fd(void);
 /* Read one pending signal from a signalfd: signal number, 0 if none. */
 int sig_fd_read(int fd);
 

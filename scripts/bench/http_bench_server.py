@@ -7,8 +7,11 @@ Prints "listening on 127.0.0.1:PORT", then serves, per connection:
   /c100   100 MiB in 100-byte chunks
 Bodies are built once as ~1 MiB blocks and sent with sendall(), so the
 server's cost per byte is one kernel copy; the client is what is measured.
+With arguments CERT KEY it serves the same over TLS (1.3 where the client
+offers it; OpenSSL's default suite order puts AES-GCM first).
 """
 import socket
+import ssl
 import sys
 import threading
 
@@ -31,8 +34,10 @@ ROUTES = {
 }
 
 
-def handle(conn):
+def handle(conn, ctx):
     try:
+        if ctx:
+            conn = ctx.wrap_socket(conn, server_side=True)
         req = b""
         while b"\r\n\r\n" not in req:
             d = conn.recv(4096)
@@ -46,17 +51,23 @@ def handle(conn):
             for _ in range(n):
                 conn.sendall(block)
             conn.sendall(tail)
+        if ctx:
+            conn = conn.unwrap()
         conn.shutdown(socket.SHUT_WR)
         conn.settimeout(5)
         while conn.recv(4096):
             pass
-    except (OSError, KeyError, IndexError):
+    except (OSError, KeyError, IndexError, ValueError):
         pass
     finally:
         conn.close()
 
 
 def main():
+    ctx = None
+    if len(sys.argv) == 3:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[1], sys.argv[2])
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", 0))
@@ -64,7 +75,7 @@ def main():
     print("listening on 127.0.0.1:%d" % srv.getsockname()[1], flush=True)
     while True:
         c, _ = srv.accept()
-        threading.Thread(target=handle, args=(c,), daemon=True).start()
+        threading.Thread(target=handle, args=(c, ctx), daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,10 @@
 #   The range: with as many NUM as DEN values the rounds are paired (they
 #   alternate within a round, so a machine-wide slowdown hits both) and it is
 #   min..max of NUM[i] / DEN[i]; otherwise the worst case
-#   min(NUM)/max(DEN) .. max(NUM)/min(DEN).  It always includes RATIO.
+#   min(NUM)/max(DEN) .. max(NUM)/min(DEN).  It always includes RATIO (up to
+#   RATIO's own rounding), and is printed with at least two significant
+#   digits; the 25% width is taken of the paired rounds' median ratio
+#   (RATIO itself may be rounded to one digit: 0.01).
 #   Prints "-" when there is nothing to judge: fewer than two rounds on both
 #   sides, a non-numeric RATIO ("-", "inf"), or a zero denominator.
 spread() {
@@ -28,6 +31,12 @@ spread() {
 		for (k = 2; k <= i; k++)
 			if (want_max ? v[k] > m : v[k] < m) m = v[k]
 		return m
+	}
+	function med(v, n,   i, j, t, c) {    # median of v[1..n] (a sorted copy)
+		for (i = 1; i <= n; i++) c[i] = v[i]
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && c[j - 1] > c[j]; j--) { t = c[j]; c[j] = c[j - 1]; c[j - 1] = t }
+		return c[int((n + 1) / 2)]
 	}
 	function side(v) { return (op == ">=") ? v >= t : (op == ">") ? v > t : (op == "<=") ? v <= t : v < t }
 	BEGIN {
@@ -46,8 +55,18 @@ spread() {
 			if (lim(b, nd, 0) + 0 <= 0) { print "-"; exit }
 			lo = lim(a, nn, 0) / lim(b, nd, 1); hi = lim(a, nn, 1) / lim(b, nd, 0)
 		}
-		if (r < lo) lo = r
-		if (r > hi) hi = r
+		# the width is judged against the unrounded ratio where the rounds
+		# give one (their median), not RATIO rounded to few digits
+		w = r
+		if (nn == nd) w = med(q, nn)
+		# RATIO is in the range but for its own rounding (half a unit in
+		# its last printed place)
+		half = 0.5 / 10 ^ dec
+		if (r < lo - half) lo = r
+		if (r > hi + half) hi = r
+		# at least two significant digits at each end (0.0118-0.0140,
+		# not 0.01-0.01)
+		while (dec < 6 && lo > 0 && lo < 10 ^ (1 - dec)) dec++
 		out = sprintf("%." dec "f-%." dec "f%s", lo, hi, suffix)
 		tg = target; gsub(/[ x]/, "", tg)
 		if (match(tg, /^(>=|<=|>|<)[0-9]*\.?[0-9]+$/)) {
@@ -55,7 +74,31 @@ spread() {
 			t = substr(tg, length(op) + 1) + 0
 			noisy = side(lo) != side(hi)
 		} else
-			noisy = r > 0 && (hi - lo) / r * 100 > pct
+			noisy = w > 0 && (hi - lo) / w * 100 > pct
 		print out (noisy ? " NOISY" : "")
 	}'
+}
+
+# round_order ROUND ITEM...: the ITEMs in the order to run them in round
+# ROUND (1-based): as given in odd rounds, reversed in even ones, so that
+# neither sockbox nor a peer always runs first (a cold cache, or a machine
+# that slows down during the round, would favour one side every time).
+round_order() {
+	local r=$1 i
+	shift
+	if [ $((r % 2)) = 1 ]; then
+		printf '%s\n' "$@"
+	else
+		for ((i = $#; i >= 1; i--)); do printf '%s\n' "${!i}"; done
+	fi
+}
+
+# cpu_run OUT CMD...: run CMD (stdio inherited) under cpu.py, which writes
+# "WALL USER SYS" seconds to OUT when CMD exits: CPU from wait4's resource
+# usage (CMD and the children it reaped), microsecond resolution.  For a
+# server, start it in the background this way and stop it with a signal
+# (passed on to CMD); OUT is written once it has exited.
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cpu_run() {
+	python3 "$BENCH_DIR/cpu.py" "$@"
 }

@@ -2,7 +2,8 @@
 # ping: flood (-f -c N 127.0.0.1) and -i 0 (-c N, lines to /dev/null),
 # sockbox vs iputils ping, alternating in the same run, ROUNDS times each.
 # Prints per-run numbers, medians, and BENCH lines: packets/s (higher is
-# better) and CPU seconds per 100k packets (lower is better).
+# better) and CPU seconds per 100k packets (lower is better; wait4's
+# resource usage through cpu.py).  The order alternates round by round.
 # Needs root (flood and -i 0 are root-only in both).  ~30 s.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -17,9 +18,8 @@ ln -s "$SOCKBOX" "$tmp/ping"
 
 # one run: prints "pkts_per_s cpu_s_per_100k"
 run() {
-	local out
-	out=$( { /usr/bin/time -f '%e %U %S' timeout 120 "$@" >/dev/null; } 2>&1 | tail -1)
-	awk -v n="$N" '{ e = $1 < 0.001 ? 0.001 : $1; printf "%.0f %.3f\n", n / e, ($2 + $3) * 100000 / n }' <<<"$out"
+	cpu_run "$tmp/usage" timeout 120 "$@" >/dev/null
+	awk -v n="$N" '{ e = $1 < 0.001 ? 0.001 : $1; printf "%.0f %.4f\n", n / e, ($2 + $3) * 100000 / n }' "$tmp/usage"
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
@@ -30,7 +30,12 @@ for w in flood i0; do
 	esac
 	: >"$tmp/s"; : >"$tmp/p"
 	for r in $(seq "$ROUNDS"); do
-		s=$(run "$tmp/ping" "${args[@]}"); p=$(run "$IPUTILS" "${args[@]}")
+		for who in $(round_order "$r" sockbox iputils); do
+			case $who in
+			sockbox) s=$(run "$tmp/ping" "${args[@]}") ;;
+			iputils) p=$(run "$IPUTILS" "${args[@]}") ;;
+			esac
+		done
 		echo "$label round $r: sockbox $s  iputils $p  (pkts/s cpu_s/100k)"
 		echo "$s" >>"$tmp/s"; echo "$p" >>"$tmp/p"
 	done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Binary size and start-up time: stripped build/sockbox next to busybox and
 # iputils ping; `sockbox ping --help` against `ping --help`, alternating
-# batches of runs in the same process tree, medians of 7 batches.
+# batches of runs in the same process tree (the order reversed every other
+# round), medians of 7 batches.
 set -u
 . "$(dirname "$0")/lib.sh"
 : "${SOCKBOX:?}"
@@ -29,8 +30,12 @@ applet=ping
 "$SOCKBOX" --list | grep -qx ping || applet=selftest
 sbt=() pgt=()
 for r in 1 2 3 4 5 6 7; do
-	sbt+=("$(batch "$SOCKBOX" $applet --help)")
-	pgt+=("$(batch $pg --help)")
+	for who in $(round_order "$r" sockbox iputils); do
+		case $who in
+		sockbox) sbt+=("$(batch "$SOCKBOX" $applet --help)") ;;
+		iputils) pgt+=("$(batch $pg --help)") ;;
+		esac
+	done
 done
 med() { printf '%s\n' "$@" | sort -n | sed -n 4p; }
 ms=$(med "${sbt[@]}"); mp=$(med "${pgt[@]}")

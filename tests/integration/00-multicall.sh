@@ -75,9 +75,15 @@ left=$(cd "$dest" && find . -type f -o -type l | sort)
 expect_eq "make uninstall removes exactly what install added" "./usr/bin/other-tool" "$left"
 
 # man pages render without warnings
-for m in "$ROOT"/man/*.1; do
+for m in "$ROOT"/man/*.1 "$ROOT"/man/*.7; do
 	w=$(groff -man -ww -z "$m" 2>&1)
 	[ -z "$w" ] && ok "man page $(basename "$m") renders clean" || fail "man page $(basename "$m") renders clean" "$w"
+done
+
+# every applet in the table has a man page (aliases share their applet's)
+for a in $applets; do
+	[ "$a" = ping6 ] && continue   # an alias line of ping in applets.h
+	[ -f "$ROOT/man/$a.1" ] && ok "man page for $a" || fail "man page for $a" "no man/$a.1"
 done
 
 # Privileges are tested in 60-privileges.sh.

@@ -65,7 +65,7 @@ out=$(timeout 10 "$T" -c 3 -i 0.05 127.0.0.1 "$P"); rc=$?
 expect_eq "probe: exit 0 when all echoed" 0 "$rc"
 n=$(grep -cE '^64 bytes from 127\.0\.0\.1:[0-9]+: seq=[123] time=[0-9.]+ ms$' <<<"$out")
 expect_eq "probe: three ping-style lines" 3 "$n"
-grep -q '^3 probes sent, 3 echoed, 0% failed, time [0-9]*ms$' <<<"$out" \
+grep -q '^3 probes transmitted, 3 received, 0% packet loss, time [0-9]*ms$' <<<"$out" \
 	&& grep -qE '^rtt min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$' <<<"$out" \
 	&& ok "probe: ping-style summary" || fail "probe: summary" "$out"
 
@@ -73,9 +73,9 @@ out=$(timeout 10 "$T" --json -c 2 -i 0.05 -s 1000 localhost "$P"); rc=$?
 v=$(python3 -c '
 import json, sys
 L = [json.loads(l) for l in sys.stdin]
-p = [o for o in L if o["type"] == "probe"]
+p = [o for o in L if o["type"] == "reply"]
 s = L[-1]
-print(len(p), all(o["ok"] and o["bytes"] == 1000 for o in p), s["type"], s["sent"], s["echoed"], s["failed"])
+print(len(p), all(o["time_ms"] is not None and o["bytes"] == 1000 for o in p) and L[0]["type"] == "start", s["type"], s["transmitted"], s["received"], s["errors"])
 ' <<<"$out")
 expect_eq "probe --json: one object per probe and a summary" "2 True summary 2 2 0" "$v"
 
@@ -92,7 +92,7 @@ kill -INT "$PR"
 rest=$(timeout 5 cat <&"$prfd"); exec {prfd}<&-
 wait "$PR"; rc=$?
 [ $rc = 0 ] && [[ $l2 == "64 bytes from 127.0.0.1:$P: seq=1 "* ]] \
-	&& grep -q '^[0-9]* probes sent, [0-9]* echoed, 0% failed' <<<"$rest" \
+	&& grep -q '^[0-9]* probes transmitted, [0-9]* received, 0% packet loss' <<<"$rest" \
 	&& ok "probe: SIGINT ends an endless run with the summary, exit 0" \
 	|| fail "probe SIGINT" "rc=$rc $l1 / $l2 / $rest"
 
@@ -101,7 +101,7 @@ DEAD=$(py "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.ge
 out=$(timeout 10 "$T" -c 2 -i 0.05 127.0.0.1 "$DEAD"); rc=$?
 expect_eq "probe: refused connection exits 1" 1 "$rc"
 expect_eq "probe: refused reported per probe" 2 "$(grep -c 'connect: Connection refused' <<<"$out")"
-grep -q '^2 probes sent, 0 echoed, 100% failed' <<<"$out" && ok "probe: 100% failed summary" \
+grep -q '^2 probes transmitted, 0 received, +2 errors, 100% packet loss' <<<"$out" && ok "probe: 100% failed summary" \
 	|| fail "probe: failed summary" "$out"
 
 # peers that misbehave: one never answers, one answers wrong bytes
@@ -139,9 +139,9 @@ printf 'abc\n' | timeout 10 "$T" --stdin 127.0.0.1 "$UP_PORT" >"$TEST_TMP/up" 2>
 
 # --- client: bench -----------------------------------------------------------
 out=$(timeout 20 "$T" --bench --json -C 8 -d 0.3 127.0.0.1 "$P"); rc=$?
-v=$(python3 -c 'import json,sys; o=json.loads(sys.stdin.read()); print(o["mode"], o["errors"], o["echoing"], o["msgs"] > 0)' <<<"$out")
+v=$(python3 -c 'import json,sys; o=json.loads(sys.stdin.read().splitlines()[-1]); print(o["mode"], o["errors"], o["echoing"], o["msgs"] > 0)' <<<"$out")
 expect_eq "bench ping-pong: 8 connections echoing, no errors, exit 0" "ping-pong 0 8 True 0" "$v $rc"
-out=$(timeout 20 "$T" --bench --bulk -s 64k -d 0.3 127.0.0.1 "$P"); rc=$?
+out=$(timeout 20 "$T" --bench --bulk -C 1 -s 64k -d 0.3 127.0.0.1 "$P"); rc=$?
 grep -q '^1 connections established, 1 echoing, 0 errors' <<<"$out" && [ $rc = 0 ] \
 	&& ok "bench bulk: verified stream, no errors" || fail "bench bulk" "$out"
 
@@ -157,8 +157,12 @@ while time.time() - t < 1.5:
 print(sent)
 ")
 after=$(rss_kb "$S_PID")
-[ "$after" -lt $((before + 4096)) ] && [ "$out" -lt 60000000 ] \
-	&& ok "non-reading client: server RSS bounded (${before} -> ${after} kB; client got $out bytes in)" \
+# at most one connection's pending bytes plus its read (64 + 256 KiB) and
+# slack: +1 MiB (ASan: 4 MiB); measured here +0-64 kB (ASan +116 kB: the
+# shared read buffer was already in use)
+grow=1024; sanitized && grow=4096
+[ "$after" -lt $((before + grow)) ] && [ "$out" -lt 60000000 ] \
+	&& ok "non-reading client: server RSS bounded (${before} -> ${after} kB < +$grow kB; client got $out bytes in)" \
 	|| fail "non-reading client" "rss $before -> $after kB, sent $out"
 
 # --- RST mid-write -----------------------------------------------------------
@@ -249,9 +253,12 @@ stop_server E
 start_server K "$T" -l -b 127.0.0.1 0
 out=$(timeout 40 "$T" --bench --json -C 10000 -d 1 127.0.0.1 "$K_PORT"); rc=$?
 rss=$(rss_kb "$K_PID")
-v=$(python3 -c 'import json,sys; o=json.loads(sys.stdin.read()); print(o["established"], o["echoing"], o["errors"])' <<<"$out")
-[ "$v" = "10000 10000 0" ] && [ "$rss" -lt 32768 ] \
-	&& ok "10,000 connections held and echoing, server RSS ${rss} kB < 32 MiB" \
+v=$(python3 -c 'import json,sys; o=json.loads(sys.stdin.read().splitlines()[-1]); print(o["established"], o["echoing"], o["errors"])' <<<"$out")
+# measured here 3.4 MiB (2.3 MiB before the connections), bound 8 MiB;
+# ASan build: measured 10.6 MiB, bound 24 MiB
+lim=8192; sanitized && lim=24576
+[ "$v" = "10000 10000 0" ] && [ "$rss" -lt "$lim" ] \
+	&& ok "10,000 connections held and echoing, server RSS ${rss} kB < $lim kB" \
 	|| fail "10k connections" "$v rc=$rc rss=$rss"
 stop_server K
 

@@ -10,7 +10,8 @@ head -c 1048576 /dev/urandom >"$D/rand"
 # --- stream server -----------------------------------------------------------
 start_server S "$U" -l -v --mode 640 "$D/s.sock" || { fail "server starts"; done_testing; }
 expect_eq "listening line names the path" "$D/s.sock" "$S_ADDR"
-[ -S "$D/s.sock" ] && expect_eq "--mode 640 sets the socket file's permissions" 640 "$(stat -c %a "$D/s.sock")"
+if [ -S "$D/s.sock" ]; then expect_eq "--mode 640 sets the socket file's permissions" 640 "$(stat -c %a "$D/s.sock")"
+else fail "--mode 640 sets the socket file's permissions" "no socket at $D/s.sock"; fi
 
 timeout 20 socat -b 65536 -t 30 - "UNIX-CONNECT:$D/s.sock" <"$D/rand" >"$D/echo"
 check "socat: 1 MiB of random bytes echoed exactly, half-close ends it" cmp "$D/rand" "$D/echo"

@@ -55,9 +55,10 @@ args_for() {
 	tcp-echo) echo "-l -b 127.0.0.1 0" ;;
 	udp-echo) echo "-l -b 127.0.0.1 0" ;;
 	uds-echo) echo "-l @sockbox-priv-$$" ;;
-	tcp-watch) echo "--json -i 1" ;;
-	http-get) echo "-T 20 http://127.0.0.1:$SILENT_PORT/" ;;
+	tcp-watch) echo "--json --interval 1" ;;
+	http-get) echo "-m 20 http://127.0.0.1:$SILENT_PORT/" ;;
 	ping|ping6) echo "-i 0.2 127.0.0.1" ;;
+	probe) echo "--wait -t 20 --format json -e never tcp://127.0.0.1:$SILENT_PORT icmp://127.0.0.1" ;;
 	*) echo "" ;;
 	esac
 }
@@ -80,6 +81,9 @@ for mode in "cap_net_raw+p" "cap_net_raw+ep"; do
 	# ping really works from this copy as the user (raw socket, then none)
 	out=$(timeout 10 $(as_user "$u") "$d/sockbox" ping -c 2 -i 0.2 127.0.0.1 2>&1); rc=$?
 	[ $rc = 0 ] && grep -q '2 received' <<<"$out" && ok "$mode: ping works as the user" || fail "$mode: ping works as the user" "$out"
+	# probe's icmp target too (raw socket opened at set-up, then nothing)
+	out=$(timeout 10 $(as_user "$u") "$d/sockbox" probe -t 2 icmp://127.0.0.1 2>&1); rc=$?
+	[ $rc = 0 ] && ok "$mode: probe icmp works as the user" || fail "$mode: probe icmp works as the user" "$out"
 done
 
 # setuid root: runs as the real user with nothing

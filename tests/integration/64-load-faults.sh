@@ -179,9 +179,14 @@ idle_test() {
 		fail "$name: server accepts $IDLE idle connections" "fds $(nfds "$pid"), base $base"
 	fi
 	out=$(timeout 10 "$@" 2>&1); rc=$?
-	max=$(sed -n 's|^rtt min/avg/max/mdev = [0-9.]*/[0-9.]*/\([0-9.]*\)/.*|\1|p' <<<"$out")
-	if [ $rc = 0 ] && [ -n "$max" ] && awk -v m="$max" 'BEGIN { exit !(m < 200) }'; then
-		ok "$name: probe with $IDLE idle connections held: exit 0, max rtt $max ms"
+	# the fastest of the probes: a server doing work per held connection
+	# (a scan of 5,000) would show in every one; scheduling delays only some.
+	# Measured here 0.04-0.11 ms, bound 0.5 ms (ASan build: 0.02-0.05, 1.5)
+	local lim=0.5 min
+	sanitized && lim=1.5
+	min=$(sed -n 's|^rtt min/avg/max/mdev = \([0-9.]*\)/.*|\1|p' <<<"$out")
+	if [ $rc = 0 ] && [ -n "$min" ] && awk -v m="$min" -v l="$lim" 'BEGIN { exit !(m < l) }'; then
+		ok "$name: probe with $IDLE idle connections held: exit 0, fastest of 3 in $min ms (< $lim ms)"
 	else
 		fail "$name: probe with $IDLE idle connections held" "rc=$rc $out"
 	fi
@@ -198,11 +203,16 @@ if [ "$(ulimit -n)" -gt $((IDLE + 200)) ]; then
 	idle_test tcp-echo "$S_PID" "$S_PORT" "$TE" -c 3 -i 0.05 -W 1 127.0.0.1 "$S_PORT"
 	idle_test uds-echo "$U_PID" "$TEST_TMP/u.sock" "$UE" -c 3 -i 0.05 -W 1 "$TEST_TMP/u.sock"
 else
-	ok "# SKIP idle connections: descriptor limit $(ulimit -n) below $IDLE"
+	skip "idle connections: $IDLE held, a new client's probe" "descriptor limit $(ulimit -n) below $IDLE"
 fi
 
 # ---- 2: 100 MB sent without reading: memory bounded, others still served ----
 TOTAL=$((100 * 1000 * 1000))
+# RSS growth bound: the shared 256 KiB read buffer, one connection's most
+# (64 KiB pending + 256 KiB), some slack: 1 MiB; measured here +64 to +256
+# kB.  ASan's redzones and its (1 MB) quarantine: 4 MiB (measured +1.8 MiB)
+GROW=1024
+sanitized && GROW=4096
 bulk_test() {
 	local name=$1 pid=$2 target=$3; shift 3
 	local line="" rss0 hwm0 rss1 hwm1 out rc
@@ -216,8 +226,8 @@ bulk_test() {
 	else
 		fail "$name: backpressure stalls a non-reading client" "$line"
 	fi
-	[ "$rss1" -lt $((rss0 + 8192)) ] \
-		&& ok "$name: RSS while stalled ${rss0} -> ${rss1} kB (< +8 MiB)" \
+	[ "$rss1" -lt $((rss0 + GROW)) ] \
+		&& ok "$name: RSS while stalled ${rss0} -> ${rss1} kB (< +$GROW kB)" \
 		|| fail "$name: RSS while stalled" "$rss0 -> $rss1 kB"
 	out=$(timeout 10 "$@" 2>&1); rc=$?
 	expect_eq "$name: another client served meanwhile" 0 "$rc"
@@ -225,8 +235,8 @@ bulk_test() {
 	IFS= read -r -t 40 -u "${BULKP[0]}" line
 	hwm1=$(kb "$pid" VmHWM)
 	expect_eq "$name: reading at last, the client gets exactly its 100 MB back" "done $TOTAL $TOTAL True" "$line"
-	[ "$hwm1" -lt $((hwm0 + 8192)) ] \
-		&& ok "$name: peak RSS over the 100 MB ${hwm0} -> ${hwm1} kB (< +8 MiB)" \
+	[ "$hwm1" -lt $((hwm0 + GROW)) ] \
+		&& ok "$name: peak RSS over the 100 MB ${hwm0} -> ${hwm1} kB (< +$GROW kB)" \
 		|| fail "$name: peak RSS over the 100 MB" "$hwm0 -> $hwm1 kB"
 	wait "$bp" 2>/dev/null
 }
@@ -292,7 +302,9 @@ FP=$FLOODP_PID
 IFS= read -r -t 10 -u "${FLOODP[0]}" line
 out1=$(timeout 10 "$DE" -c 20 -i 0.05 -W 0.5 127.0.0.1 "$D_PORT" 2>&1)
 r1=$(sed -n 's/^20 datagrams transmitted, \([0-9]*\) received.*/\1/p' <<<"$out1")
-[ -n "$r1" ] && [ "$r1" -ge 1 ] && ok "udp-echo: answers probes during the flood ($r1 of 20)" \
+# measured here 20 of 20 (ASan build: 19); a server starved by the flood
+# would lose most of them
+[ -n "$r1" ] && [ "$r1" -ge 15 ] && ok "udp-echo: answers probes during the flood ($r1 of 20, >= 15)" \
 	|| fail "udp-echo: answers probes during the flood" "$out1"
 read -r -t 20 -u "${FLOODP[0]}" nbig nok back bad
 wait "$FP" 2>/dev/null
@@ -312,12 +324,21 @@ expect_eq "udp-echo: SIGTERM after the flood: exit 0" 0 "$D_RC"
 st=$(grep '^udp-echo: .* datagrams in' "$D_ERR")
 read -r din dout bin bout trunc drop blk < <(sed -E 's/^udp-echo: ([0-9]+) datagrams in, ([0-9]+) out, ([0-9]+) bytes in, ([0-9]+) bytes out, ([0-9]+) truncated, ([0-9]+) dropped, ([0-9]+) blocked$/\1 \2 \3 \4 \5 \6 \7/' <<<"$st")
 replies=$(( r1 + 5 ))
+# The server may have echoed more than the clients counted (a reply after
+# the probe's -W, or one the flood peer's full buffer dropped), never more
+# than was sent: split its out count by size (probe replies are 64 bytes,
+# flood echoes MAX) and bound each part by what came back and what was sent
+# (25 probes, $nok allowed datagrams)
+fl=-1 pr=-1
+if [ -n "${bout:-}" ] && [ $(((bout - 64 * dout) % (MAX - 64))) = 0 ]; then
+	fl=$(((bout - 64 * dout) / (MAX - 64))); pr=$((dout - fl))
+fi
 if [ -n "${trunc:-}" ] && [ "$trunc" -ge 1 ] && [ "$trunc" -le "$nbig" ] &&
-	[ "$dout" = $((back + replies)) ] && [ "$bout" = $((back * MAX + replies * 64)) ] &&
+	[ "$fl" -ge "$back" ] && [ "$fl" -le "$nok" ] && [ "$pr" -ge "$replies" ] && [ "$pr" -le 25 ] &&
 	[ "$din" = $((dout + trunc + drop + blk)) ] && [ "$bin" -gt $((trunc * MAX)) ]; then
 	ok "udp-echo: stats line counts $trunc truncated of $nbig sent, $dout echoed ($st)"
 else
-	fail "udp-echo: stats line" "$st / big=$nbig back=$back probes=$replies"
+	fail "udp-echo: stats line" "$st / big=$nbig ok=$nok back=$back probes=$replies; split: $fl echoes, $pr probe replies"
 fi
 
 # ---- 5: tcp-watch loses no close in a churn of short connections -------------
@@ -385,7 +406,7 @@ EOF
 		|| fail "tcp-watch: a close for every churned connection" "ports=$nports closed=$nclosed cli=$ncli srv=$nsrv; $summ"
 	stop_server CH KILL
 else
-	ok "# SKIP tcp-watch churn (needs root and ip netns)"
+	skip "tcp-watch: a close reported for each churned connection" "needs root and ip netns"
 fi
 
 done_testing

@@ -5,12 +5,26 @@
 need python3 setsid timeout
 "$SOCKBOX" --list | grep -qx selftest || skip_all "no selftest applet"
 
-leftovers() { ls -d /tmp/sockbox-selftest.* 2>/dev/null | wc -l; }
+# selftest makes its directory in /tmp, which every other run on the
+# machine shares: as root, each selftest here gets a /tmp of its own (our
+# directory bind-mounted in a mount namespace of its own: ST prefixes the
+# command, exec all the way, so its pid stays the selftest's), and only
+# its own leftovers count
+ST=() TMPD=/tmp
+if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+	TMPD=$TEST_TMP/tmp
+	mkdir -m 1777 "$TMPD"
+	# (the test's own directory, under /tmp, is bound back in at its path)
+	ST=(unshare -m --propagation private -- sh -c 't=$1 own=$2; shift 2
+case $own in /tmp/?*) mkdir -p "$t/${own#/tmp/}" && mount --bind "$own" "$t/${own#/tmp/}" || exit 126 ;; esac
+mount --rbind "$t" /tmp && exec "$@"' sh "$TMPD" "$TEST_TMP")
+fi
+leftovers() { ls -d "$TMPD"/sockbox-selftest.* 2>/dev/null | wc -l; }
 before=$(leftovers)
 in_session() { ps -o pid= -s "$1" 2>/dev/null | wc -l; }
 
 # plain run, in its own session so that stray children can be counted
-setsid "$SOCKBOX" selftest >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+setsid "${ST[@]}" "$SOCKBOX" selftest >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
 pid=$!
 wait $pid; rc=$?
 expect_eq "selftest exits 0 on this machine" 0 "$rc"
@@ -25,7 +39,7 @@ expect_eq "no processes left in its session" 0 "$(in_session $pid)"
 expect_eq "no temporary directory left" "$before" "$(leftovers)"
 
 # JSON: every line an object; checks then one summary that agrees
-"$SOCKBOX" selftest --json >"$TEST_TMP/json"; rc=$?
+"${ST[@]}" "$SOCKBOX" selftest --json >"$TEST_TMP/json"; rc=$?
 v=$(python3 - "$TEST_TMP/json" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
@@ -41,7 +55,7 @@ expect_eq "--json: valid lines, summary matches the checks, none failed" "True 0
 expect_eq "--json exit 0" 0 "$rc"
 
 # interrupted mid-run: exit 130, nothing left behind
-setsid "$SOCKBOX" selftest >"$TEST_TMP/int" 2>&1 &
+setsid "${ST[@]}" "$SOCKBOX" selftest >"$TEST_TMP/int" 2>&1 &
 pid=$!
 wait_until 200 grep -q PASS "$TEST_TMP/int"
 kill -INT $pid
@@ -59,16 +73,18 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
 	ip -n "$NS" link set lo up
 	u=$(test_user)
 	cp "$SOCKBOX" "$TEST_TMP/sockbox"; chmod 755 "$TEST_TMP" "$TEST_TMP/sockbox"
-	out=$(cd / && ip netns exec "$NS" $(as_user "$u") "$TEST_TMP/sockbox" selftest 2>&1); rc=$?
+	out=$(cd / && ip netns exec "$NS" "${ST[@]}" $(as_user "$u") "$TEST_TMP/sockbox" selftest 2>&1); rc=$?
 	expect_eq "unprivileged: exit 0" 0 "$rc"
 	n=$(grep -c '^SKIP  ping .*ping_group_range' <<<"$out")
 	expect_eq "unprivileged: both pings SKIP naming ping_group_range" 2 "$n"
 	# loopback down: the checks fail, exit 1
 	ip -n "$NS" link set lo down
-	out=$(cd / && ip netns exec "$NS" "$SOCKBOX" selftest -W 1 2>&1); rc=$?
+	out=$(cd / && ip netns exec "$NS" "${ST[@]}" "$SOCKBOX" selftest -W 1 2>&1); rc=$?
 	expect_eq "loopback down: exit 1" 1 "$rc"
 	grep -q '^FAIL  tcp-echo IPv4' <<<"$out" && ok "loopback down: FAIL lines" || fail "loopback down: FAIL lines" "$out"
 	# its children timed out and were stopped: still nothing left behind
 	expect_eq "loopback down: no temporary directory left" "$before" "$(leftovers)"
+else
+	skip "unprivileged selftest in a fresh namespace; loopback down" "needs root and ip"
 fi
 done_testing

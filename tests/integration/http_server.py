@@ -87,6 +87,7 @@ ROUTES = {
     "/conflict-cl": [b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello\n"],
     "/te-gzip": [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"],
     "/bare-lf": [b"HTTP/1.1 200 OK\nContent-Length: 2\n\nhi"],
+    "/bare-lf-chunked": [b"HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n3\nab\n\n0\nT: v\n\n"],
     "/bad-status": [b"HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\nhi"],
     "/huge-header": [b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 20000 + b"\r\nContent-Length: 2\r\n\r\nhi"],
     "/escape": [b"HTTP/1.1 200 Caf\xc3\xa9\r\nX-Odd: a\tb\xff\r\nContent-Length: 2\r\n\r\nhi"],
@@ -112,6 +113,17 @@ ROUTES = {
                      b"".join(b"%x\r\n" % len(BIG[i:i + 1000]) + BIG[i:i + 1000] + b"\r\n"
                               for i in range(0, len(BIG), 1000)) + b"0\r\n\r\n"],
     "/echo": "echo",
+    # large chunks (the spliced path), an extension, a bare LF, trailers
+    "/big-chunks": [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                    b"4e20;ext=1\r\n" + BIG[:20000] + b"\r\n" +
+                    b"11170\n" + BIG[20000:90000] + b"\n" +
+                    b"5\r\n" + BIG[90000:90005] + b"\r\n" +
+                    b"%x\r\n" % (len(BIG) - 90005) + BIG[90005:] + b"\r\n" +
+                    b"0\r\nX-T: 1\r\n\r\n"],
+    "/big-chunks-truncated": [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                              b"%x\r\n" % len(BIG) + BIG[:500000], "close"],
+    "/big-chunks-bad-crlf": [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                             b"4e20\r\n" + BIG[:20000] + b"XX0\r\n\r\n"],
 }
 
 
@@ -159,6 +171,10 @@ def handle(conn, log, lock):
                 time.sleep(0.05)
             return
         for a in actions:
+            if isinstance(a, bytes) and a.startswith(b"HTTP/1.1 30") and b"Location:" in a:
+                # a client that reuses connections (curl) must not wait
+                # for a second answer on this one
+                a = a.replace(b"\r\n", b"\r\nConnection: close\r\n", 1)
             if isinstance(a, bytes):
                 conn.sendall(a)
             elif a == "close":

@@ -13,10 +13,11 @@ import json, sys
 objs = [json.loads(line) for line in open(sys.argv[1])]
 summary = objs[-1]
 assert summary["type"] == "summary", "no summary line"
-for o in objs[:-1]:
+for o in (o for o in objs if o["type"] == "check"):
     print("%-4s %-20s %s" % (o["result"].upper(), o["name"], o["detail"]))
 print("%d passed, %d failed, %d skipped" % (summary["passed"], summary["failed"], summary["skipped"]))
 rc = int(sys.argv[2])
 assert (rc == 0) == (summary["failed"] == 0), "exit code %d disagrees with the summary" % rc
+assert summary["exit"] == rc, "summary exit %d, exit code %d" % (summary["exit"], rc)
 sys.exit(1 if summary["failed"] else 0)
 PY

@@ -97,6 +97,25 @@ static void child_keep_raw(void *arg)
 	exit(0);
 }
 
+/* Two capabilities (ping: CAP_NET_RAW, and CAP_NET_ADMIN for SO_MARK):
+ * both stay permitted, neither effective; each can be raised alone. */
+static void child_keep_two(void *arg)
+{
+	struct capsets c;
+	CHECK(70, caps_restrict(CAPS_AND(CAP_NET_RAW, CAP_NET_ADMIN)) == 0);
+	read_caps(&c);
+	CHECK(71, c.prm == (BIT(CAP_NET_RAW) | BIT(CAP_NET_ADMIN)));
+	CHECK(72, c.eff == 0 && c.inh == 0 && c.amb == 0);
+	CHECK(73, caps_have(CAP_NET_RAW) && caps_have(CAP_NET_ADMIN));
+	CHECK(74, caps_raise(CAP_NET_ADMIN) == 0);
+	read_caps(&c);
+	CHECK(75, c.eff == BIT(CAP_NET_ADMIN));
+	CHECK(76, caps_lower(CAP_NET_ADMIN) == 0 && caps_drop_all() == 0);
+	read_caps(&c);
+	CHECK(77, c.prm == 0 && c.eff == 0);
+	exit(0);
+}
+
 /* A setuid-root binary started by an ordinary user: real ids 65534,
  * effective 0.  caps_restrict() must become the user for good. */
 static void child_setuid(void *arg)
@@ -159,6 +178,7 @@ static void run_checks(void (*fn)(void *), void *arg)
 static void test_none(void **state) { run_checks(child_none, NULL); }
 static void test_keep_raw(void **state) { run_checks(child_keep_raw, NULL); }
 static void test_ambient(void **state) { run_checks(child_ambient, NULL); }
+static void test_keep_two(void **state) { run_checks(child_keep_two, NULL); }
 
 static void test_setuid(void **state)
 {
@@ -221,6 +241,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_keep_raw),
+		cmocka_unit_test(test_keep_two),
 		cmocka_unit_test(test_setuid),
 		cmocka_unit_test(test_ambient),
 		cmocka_unit_test(test_unprivileged),

@@ -51,6 +51,12 @@ static void test_clocks(void **state)
 	assert_true(mm >= clock_ts_ns(&m) && mm - clock_ts_ns(&m) < NS_PER_SEC);
 }
 
+/* ceil(ns / 1 ms), 0 for ns <= 0: what clock_ms_until() must return */
+static int64_t ceil_ms(int64_t ns)
+{
+	return ns <= 0 ? 0 : (ns + NS_PER_MSEC - 1) / NS_PER_MSEC;
+}
+
 static void test_ms_until(void **state)
 {
 	assert_int_equal(clock_ms_until(-1), -1);
@@ -61,12 +67,20 @@ static void test_ms_until(void **state)
 	/* rounded up: 1 ns ahead is 1 ms, never 0 (which would spin) */
 	int r = clock_ms_until(clock_mono_ns() + 1000);
 	assert_true(r == 1 || r == 0);  /* 0 only if a microsecond passed */
-	r = clock_ms_until(clock_mono_ns() + 100 * NS_PER_MSEC);
-	assert_true(r == 100);          /* 99.99... ms rounds up to 100 */
-	/* 1999.999999 ms: ceil is 2000 unless ~1 ms passes between the
-	 * calls; floor would give 1999 */
-	r = clock_ms_until(clock_mono_ns() + 2000 * NS_PER_MSEC - 1);
-	assert_int_equal(r, 2000);
+	/* ceilings, bracketed by clock reads around the call, so that time
+	 * passing between them (scheduling) widens the range instead of
+	 * failing; with no delay the range is the one exact value, and floor
+	 * rounding (99 for 99.99... ms) falls outside it */
+	static const int64_t ahead[] = { 100 * NS_PER_MSEC, 2000 * NS_PER_MSEC - 1,
+	                                 1500 * NS_PER_USEC, 7 * NS_PER_MSEC + 1 };
+	for (size_t i = 0; i < sizeof ahead / sizeof ahead[0]; i++) {
+		int64_t t0 = clock_mono_ns(), deadline = t0 + ahead[i];
+		r = clock_ms_until(deadline);
+		int64_t t1 = clock_mono_ns();
+		int64_t hi = ceil_ms(deadline - t0), lo = ceil_ms(deadline - t1);
+		assert_true(r >= lo && r <= hi);
+		assert_true(hi == (ahead[i] + NS_PER_MSEC - 1) / NS_PER_MSEC);
+	}
 	/* clamped */
 	assert_int_equal(clock_ms_until(INT64_MAX), INT_MAX);
 	assert_int_equal(clock_ms_until(clock_mono_ns() + (int64_t)INT_MAX * NS_PER_MSEC * 2),

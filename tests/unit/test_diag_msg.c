@@ -54,7 +54,13 @@ static void test_req_plain(void **st)
 	assert_int_equal(n, 72);
 	memcpy(&req, buf + 16, sizeof req);
 	assert_int_equal(req.sdiag_family, AF_INET);
-	assert_int_equal(req.idiag_ext, 1u << (INET_DIAG_INFO - 1));
+	/* tcp_info comes with the congestion control's name */
+	assert_int_equal(req.idiag_ext, 1u << (INET_DIAG_INFO - 1) | 1u << (INET_DIAG_CONG - 1));
+	r.want_info = 0;
+	r.want_mem = 1;
+	diag_req_build(&r, buf, sizeof buf);
+	memcpy(&req, buf + 16, sizeof req);
+	assert_int_equal(req.idiag_ext, 1u << (INET_DIAG_SKMEMINFO - 1));
 	/* SYN-RECV also asks for the kernel's NEW_SYN_RECV request socks. */
 	assert_int_equal(req.idiag_states, 1u << TS_SYN_RECV |
 	                 1u << TS_ESTABLISHED | 1u << TS_NEW_SYN_RECV);
@@ -83,7 +89,7 @@ static void test_req_legacy(void **st)
 	struct inet_diag_req req;
 	memcpy(&req, buf + 16, sizeof req);
 	assert_int_equal(req.idiag_family, AF_UNSPEC);
-	assert_int_equal(req.idiag_ext, 1u << (INET_DIAG_INFO - 1));
+	assert_int_equal(req.idiag_ext, 1u << (INET_DIAG_INFO - 1) | 1u << (INET_DIAG_CONG - 1));
 	assert_int_equal(req.idiag_states, 1u << TS_ESTABLISHED);
 	struct nlattr a;
 	memcpy(&a, buf + 16 + sizeof req, sizeof a);

@@ -58,27 +58,12 @@ static void test_first_diff(void **state)
 		assert_int_equal(echo_first_diff(t[i].a, t[i].b, t[i].n), t[i].want);
 }
 
-static void test_fmt_ms(void **state)
-{
-	(void)state;
-	static const struct { int64_t us; const char *s; } t[] = {
-		{ 0, "0.000" }, { 45, "0.045" }, { 999, "0.999" }, { 1000, "1.00" },
-		{ 1234, "1.23" }, { 9994, "9.99" }, { 9995, "10.0" },
-		{ 12345, "12.3" }, { 99949, "99.9" }, { 99950, "100" },
-		{ 123456, "123" }, { 1234567, "1235" }, { -5, "0.000" },
-	};
-	char buf[32];
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		assert_string_equal(echo_fmt_ms(t[i].us, buf, sizeof buf), t[i].s);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_stream_byte),
 		cmocka_unit_test(test_first_diff),
-		cmocka_unit_test(test_fmt_ms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,22 +104,34 @@ static void test_truncation(void **state)
 	assert_int_equal(buf[n - 1], '\n');
 	assert_null(memchr(buf, '\n', (size_t)n - 1));
 
-	/* with strerror: the text is cut, the newline stays */
+	/* elided in the middle, not cut: head, "...", the end */
+	msg[100] = 'H';
+	msg[sizeof msg - 50] = 'T';
+	err_msg("%s", msg);
+	n = cap_packet(&c, buf, sizeof buf);
+	assert_int_equal(n, ERR_MAX - 1);
+	assert_non_null(memmem(buf, (size_t)n, "H", 1));
+	assert_non_null(memmem(buf, (size_t)n, "T", 1));
+	assert_non_null(memmem(buf, (size_t)n, "b...b", 5));
+	memset(msg, 'b', sizeof msg - 1);
+
+	/* with strerror: the text loses its middle, the reason stays whole */
 	errno = EACCES;
 	err_sys("%s", msg);
 	n = cap_packet(&c, buf, sizeof buf);
-	assert_true(n > 0 && n <= ERR_MAX);
+	assert_true(n > 0 && n <= ERR_MAX - 1);
 	assert_int_equal(buf[n - 1], '\n');
 	assert_null(memchr(buf, '\n', (size_t)n - 1));
+	assert_memory_equal(buf + n - 20, ": Permission denied\n", 20);
 
-	/* message just short enough that only strerror gets cut */
+	/* message just short enough that strerror would have been cut */
 	memset(msg, 'c', 1010);
 	msg[1010] = 0;
 	err_num(EACCES, "%s", msg);
 	n = cap_packet(&c, buf, sizeof buf);
-	assert_true(n > 0 && n <= ERR_MAX);
-	assert_memory_equal(buf + 5 + 1010, ": Per", (size_t)n - 1 - 5 - 1010 < 5 ? (size_t)n - 1 - 5 - 1010 : 5);
-	assert_int_equal(buf[n - 1], '\n');
+	assert_true(n > 0 && n <= ERR_MAX - 1);
+	assert_memory_equal(buf + n - 20, ": Permission denied\n", 20);
+	assert_non_null(memmem(buf, (size_t)n, "c...c", 5));
 
 	/* a long applet name cannot overflow either */
 	static char longname[3000];
@@ -186,6 +198,44 @@ static void test_usage_one_write(void **state)
 	assert_int_equal(r.outlen, 0);
 }
 
+static void child_json(void *arg)
+{
+	int which = *(int *)arg;
+	applet_name = "tcp-echo";
+	dup2(2, 1);   /* the JSON line and the stderr line, in order */
+	err_json(1);
+	if (which == 0)
+		usage_error("need HOST and \"PORT\"");
+	if (which == 1) {
+		errno = EACCES;
+		die_sys(2, "bind");
+	}
+	die_as("resolve", 2, "%s: %s", "nohost", "Name or service not known");
+}
+
+/* under --json, set-up failures also write one "error" line on stdout */
+static void test_json_error_line(void **state)
+{
+	static const struct { int which; const char *text; } t[] = {
+		{ 0, "{\"type\":\"error\",\"code\":\"usage\",\"message\":"
+		     "\"need HOST and \\\"PORT\\\"\",\"exit\":2}\n"
+		     "tcp-echo: need HOST and \"PORT\"\n"
+		     "Try 'tcp-echo --help' for more information.\n" },
+		{ 1, "{\"type\":\"error\",\"code\":\"permission\",\"message\":"
+		     "\"bind: Permission denied\",\"exit\":2}\n"
+		     "tcp-echo: bind: Permission denied\n" },
+		{ 2, "{\"type\":\"error\",\"code\":\"resolve\",\"message\":"
+		     "\"nohost: Name or service not known\",\"exit\":2}\n"
+		     "tcp-echo: nohost: Name or service not known\n" },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct child_result r;
+		run_child(child_json, (void *)&t[i].which, &r);
+		assert_int_equal(r.code, 2);
+		assert_string_equal(r.err, t[i].text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_die),
 		cmocka_unit_test(test_usage_one_write),
+		cmocka_unit_test(test_json_error_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -241,9 +241,22 @@ static void test_end(void **state)
 	free(big);
 }
 
+static void test_start_line(void **state)
+{
+	struct json j;
+	(void)state;
+	json_start(&j, "tcp-echo");
+	json_str(&j, "target", "x");
+	char *got = json_take(&j);
+	assert_string_equal(got, "{\"type\":\"start\",\"schema\":1,"
+	                         "\"applet\":\"tcp-echo\",\"target\":\"x\"}");
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_start_line),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_double),

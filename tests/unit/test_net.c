@@ -1,5 +1,6 @@
 /* Unit tests for lib/net on loopback: listen, dual stack, connect,
  * refused, timeouts, wait. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,10 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -254,9 +257,87 @@ static void test_nofile(void **state)
 	assert_int_equal(net_raise_nofile(), soft);   /* idempotent */
 }
 
+/* The wildcard listener takes both families on "::" */
+static void test_listen_any(void **state)
+{
+	struct sb_addr bound, a;
+	(void)state;
+	int fd = net_listen_any(0, AF_UNSPEC, SOCK_STREAM, 4, &bound);
+	assert_true(fd >= 0);
+	assert_int_equal(bound.ss.ss_family, AF_INET6);
+	uint16_t port = ntohs(((struct sockaddr_in6 *)&bound.ss)->sin6_port);
+	assert_int_equal(addr_numeric("127.0.0.1", port, &a), 0);
+	int c = net_connect(&a, SOCK_STREAM, 1000 * MS);
+	assert_true(c >= 0);
+	close(c);
+	close(fd);
+	fd = net_listen_any(0, AF_INET, SOCK_DGRAM, 0, &bound);
+	assert_true(fd >= 0);
+	assert_int_equal(bound.ss.ss_family, AF_INET);
+	close(fd);
+}
+
+static volatile sig_atomic_t stop_flag;
+
+/* Short writes and EAGAIN: 4 MiB through a nonblocking pipe whose reader
+ * is a child; every byte arrives in order. */
+static void test_write_all(void **state)
+{
+	enum { N = 4 << 20 };
+	int p[2];
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(net_nonblock(p[1], 1), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[1]);
+		static unsigned char buf[65536];
+		size_t got = 0;
+		int bad = 0;
+		ssize_t r;
+		while ((r = read(p[0], buf, sizeof buf)) > 0) {
+			for (ssize_t k = 0; k < r; k++)
+				bad |= buf[k] != (unsigned char)((got + (size_t)k) % 251);
+			got += (size_t)r;
+		}
+		_exit(got == N && !bad ? 0 : 1);
+	}
+	close(p[0]);
+	unsigned char *src = malloc(N);
+	assert_non_null(src);
+	for (size_t k = 0; k < N; k++)
+		src[k] = (unsigned char)(k % 251);
+	assert_int_equal(net_write_all(p[1], src, N, &stop_flag), 0);
+	close(p[1]);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	free(src);
+	/* a closed reader: -1 with EPIPE, not a loop */
+	assert_int_equal(pipe(p), 0);
+	close(p[0]);
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(net_write_all(p[1], "x", 1, NULL), -1);
+	assert_int_equal(errno, EPIPE);
+	close(p[1]);
+}
+
+static void test_ready(void **state)
+{
+	(void)state;
+	assert_string_equal(net_ready_parse("listening on [::]:7"), "[::]:7");
+	assert_string_equal(net_ready_parse("listening on /tmp/s"), "/tmp/s");
+	assert_null(net_ready_parse("listening at x"));
+	assert_null(net_ready_parse(""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_listen_any),
+		cmocka_unit_test(test_write_all),
+		cmocka_unit_test(test_ready),
 		cmocka_unit_test(test_listen_connect),
 		cmocka_unit_test(test_dual_stack),
 		cmocka_unit_test(test_unix_socket),

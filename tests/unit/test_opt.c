@@ -117,6 +117,7 @@ struct errcase { const char *args[MAXARGS]; const char *msg; };
 static void child_parse(void *arg)
 {
 	applet_name = "tst";
+	err_json(0);   /* a parent's "--json" parse turned it on */
 	struct parse p;
 	run_parse(&p, (const char *const *)arg);
 	printf("no error: %s\n", p.trace);
@@ -216,6 +217,7 @@ static void child_value(void *p)
 {
 	const struct valarg *v = p;
 	applet_name = "tst";
+	err_json(0);
 	struct opt_state st;
 	opt_init(&st);
 	st.arg = v->arg;
@@ -272,6 +274,173 @@ static void test_values(void **state)
 	}
 }
 
+/* A name kept from an earlier option stays that option's name: the
+ * spelling lives in the state, one slot per option, not in one buffer. */
+static void test_kept_names(void **state)
+{
+	char a0[] = "tst", a1[] = "-v", a2[] = "--count", a3[] = "3",
+	     a4[] = "-q", a5[] = "--json";
+	char *argv[] = { a0, a1, a2, a3, a4, a5, NULL };
+	struct opt_state st, st2;
+	const char *first = NULL, *second = NULL;
+	int c;
+	(void)state;
+	opt_init(&st);
+	while ((c = opt_next(&st, 6, argv, &help)) != -1) {
+		if (!first)
+			first = st.name;
+		else if (!second)
+			second = st.name;
+	}
+	assert_string_equal(first, "-v");
+	assert_string_equal(second, "--count");
+	/* two parsers do not share storage either */
+	char b0[] = "tst", b1[] = "-s", b2[] = "9";
+	char *argv2[] = { b0, b1, b2, NULL };
+	opt_init(&st2);
+	assert_int_equal(opt_next(&st2, 3, argv2, &help), 's');
+	assert_string_equal(st2.name, "-s");
+	assert_string_equal(first, "-v");
+}
+
+static void child_version(void *arg)
+{
+	char a0[] = "tst";
+	char *argv[] = { a0, (char *)arg, NULL };
+	struct opt_state st;
+	applet_name = "tst";
+	opt_init(&st);
+	while (opt_next(&st, 2, argv, &help) != -1)
+		;
+	exit(3);
+}
+
+static void test_version(void **state)
+{
+	static const char *const spellings[] = { "-V", "--version", "--vers" };
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct child_result r;
+		run_child(child_version, (void *)spellings[i], &r);
+		assert_int_equal(r.code, 0);
+		assert_string_equal(r.out, "tst (sockbox) " SOCKBOX_VERSION "\n");
+		assert_int_equal(r.errlen, 0);
+	}
+}
+
+/* --- declared rules (OPT_RULE): conflicts, needs, operand counts --- */
+
+enum { R_BENCH = OPT_LONG + 10, R_JSON };
+static const struct opt ropts[] = {
+	{ 'l', "listen", NULL, "server" },
+	{ 'v', "verbose", NULL, "server: log" },
+	{ 'c', "count", "N", "probes" },
+	{ 's', "size", "N", "size" },
+	{ 'm', "message", "T", "text" },
+	{ R_BENCH, "bench", NULL, "load" },
+	{ R_JSON, "json", NULL, "json" },
+	OPT_RULE("listen ! count size message bench json"),
+	OPT_RULE("verbose + listen"),
+	OPT_RULE("size ! message"),
+	OPT_RULE("bench ! count"),
+	OPT_RULE("listen # PORT"),
+	OPT_RULE("# HOST PORT"),
+	{ 0, NULL, NULL, NULL },
+};
+static const struct applet_help rhelp = { "rtst [OPTIONS] HOST PORT", NULL, ropts };
+
+static void child_rules(void *arg)
+{
+	const char *const *args = arg;
+	char *argv[MAXARGS + 1];
+	int argc = 0;
+	argv[argc++] = (char *)"rtst";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	struct opt_state st;
+	applet_name = "rtst";
+	err_json(0);
+	opt_init(&st);
+	while (opt_next(&st, argc, argv, &rhelp) != -1)
+		;
+	printf("ok %d\n", argc - st.ind);
+	exit(0);
+}
+
+static void test_rules(void **state)
+{
+	static const struct errcase t[] = {
+		{ { "-s", "10", "-m", "hi", "h", "1", NULL },
+		  "rtst: '-s' and '-m' cannot be combined\n" },
+		{ { "--message=hi", "--size", "10", "h", "1", NULL },
+		  "rtst: '--size' and '--message' cannot be combined\n" },
+		{ { "-c", "1", "--bench", "h", "1", NULL },
+		  "rtst: '--bench' and '-c' cannot be combined\n" },
+		/* the names are the ones each option was spelled with, even
+		 * after later options were parsed (no shared name buffer) */
+		{ { "--verb", "-c", "3", "h", "1", NULL },
+		  "rtst: '--verbose' needs '-l'\n" },
+		{ { "-v", "-c", "3", "--json", "h", "1", NULL },
+		  "rtst: '-v' needs '-l'\n" },
+		{ { "-l", "--json", "7", NULL },
+		  "rtst: '-l' and '--json' cannot be combined\n" },
+		{ { "-l", NULL }, "rtst: missing operand: PORT\n" },
+		{ { "-l", "1", "2", NULL }, "rtst: extra operand '2'\n" },
+		{ { NULL }, "rtst: missing operand: HOST\n" },
+		{ { "h", NULL }, "rtst: missing operand: PORT\n" },
+		{ { "h", "1", "x", NULL }, "rtst: extra operand 'x'\n" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct child_result r;
+		run_child(child_rules, (void *)t[i].args, &r);
+		char want[256];
+		snprintf(want, sizeof want,
+		         "%sTry 'rtst --help' for more information.\n", t[i].msg);
+		if (!r.exited || r.code != 2 || strcmp(r.err, want))
+			fail_msg("case %zu: code %d stderr '%s' want '%s'", i, r.code,
+			         r.err, want);
+		assert_int_equal(r.err_writes, 1);
+	}
+	static const char *const good[][MAXARGS] = {
+		{ "-l", "-v", "7", NULL }, { "-s", "9", "h", "1", NULL },
+		{ "--bench", "h", "1", NULL }, { "h", "-m", "x", "1", NULL },
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct child_result r;
+		run_child(child_rules, (void *)good[i], &r);
+		if (r.code != 0 || r.errlen)
+			fail_msg("good case %zu: code %d err '%s'", i, r.code, r.err);
+	}
+	/* rules are not options: not in --help, not matched as --names */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	opt_usage(fp, &rhelp);
+	fclose(fp);
+	assert_null(strstr(buf, "listen !"));
+	assert_non_null(strstr(buf, "-V, --version"));
+	free(buf);
+}
+
+/* --json anywhere on the command line turns on the JSON error line, even
+ * for a usage error in front of it; not after "--" (an operand). */
+static void test_json_errors(void **state)
+{
+	static const char *const before[] = { "-x", "--json", NULL };
+	struct child_result r;
+	(void)state;
+	run_child(child_parse, (void *)before, &r);
+	assert_int_equal(r.code, 2);
+	assert_string_equal(r.out, "{\"type\":\"error\",\"code\":\"usage\","
+	                    "\"message\":\"invalid option -- 'x'\",\"exit\":2}\n");
+	static const char *const after_dashdash[] = { "-x", "--", "--json", NULL };
+	run_child(child_parse, (void *)after_dashdash, &r);
+	assert_int_equal(r.code, 2);
+	assert_int_equal(r.outlen, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +449,10 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_usage_text),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_kept_names),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_json_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include <stdlib.h>
@@ -17,20 +18,20 @@ static void test_header(void **st)
 {
 	char b[256];
 	(void)st;
-	pingfmt_header(b, sizeof b, 0, "127.0.0.1", "127.0.0.1", NULL, NULL, 56);
+	pingfmt_header(b, sizeof b, 0, "127.0.0.1", "127.0.0.1", NULL, NULL, 56, 0, 0);
 	assert_string_equal(b, "PING 127.0.0.1 (127.0.0.1) 56(84) bytes of data.\n");
-	pingfmt_header(b, sizeof b, 0, "localhost", "127.0.0.1", NULL, NULL, 8);
+	pingfmt_header(b, sizeof b, 0, "localhost", "127.0.0.1", NULL, NULL, 8, 0, 0);
 	assert_string_equal(b, "PING localhost (127.0.0.1) 8(36) bytes of data.\n");
-	pingfmt_header(b, sizeof b, 0, "127.0.0.1", "127.0.0.1", "127.0.0.1", "lo", 56);
+	pingfmt_header(b, sizeof b, 0, "127.0.0.1", "127.0.0.1", "127.0.0.1", "lo", 56, 0, 0);
 	assert_string_equal(b, "PING 127.0.0.1 (127.0.0.1) from 127.0.0.1 lo: 56(84) bytes of data.\n");
-	pingfmt_header(b, sizeof b, 0, "127.0.0.1", "127.0.0.1", "127.0.0.1", NULL, 56);
+	pingfmt_header(b, sizeof b, 0, "127.0.0.1", "127.0.0.1", "127.0.0.1", NULL, 56, 0, 0);
 	assert_string_equal(b, "PING 127.0.0.1 (127.0.0.1) from 127.0.0.1 : 56(84) bytes of data.\n");
-	pingfmt_header(b, sizeof b, 1, "::1", "::1", NULL, NULL, 56);
+	pingfmt_header(b, sizeof b, 1, "::1", "::1", NULL, NULL, 56, 0, 0);
 	assert_string_equal(b, "PING ::1(::1) 56 data bytes\n");
-	pingfmt_header(b, sizeof b, 1, "::1", "::1", "::1", "lo", 56);
+	pingfmt_header(b, sizeof b, 1, "::1", "::1", "::1", "lo", 56, 0, 0);
 	assert_string_equal(b, "PING ::1(::1) from ::1 lo: 56 data bytes\n");
 	/* truncation: snprintf semantics */
-	int n = pingfmt_header(b, 10, 1, "::1", "::1", NULL, NULL, 56);
+	int n = pingfmt_header(b, 10, 1, "::1", "::1", NULL, NULL, 56, 0, 0);
 	assert_int_equal(n, (int)strlen("PING ::1(::1) 56 data bytes\n"));
 	assert_string_equal(b, "PING ::1(");
 }
@@ -265,10 +266,48 @@ static void test_status_line(void **st)
 	assert_string_equal(b, "\r7/10 packets, 30% loss, min/avg/ewma/max = 0.044/0.058/0.050/1.083 ms\n");
 }
 
+static const char *num_name(void *ctx, uint32_t addr)
+{
+	static char b[4][20];
+	static int k;
+	const uint8_t *a = (const uint8_t *)&addr;
+	(void)ctx;
+	k = (k + 1) % 4;
+	snprintf(b[k], sizeof b[k], "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	return b[k];
+}
+
+/* -R/-T blocks as iputils' pr_options() prints them. */
+static void test_ipopts(void **state)
+{
+	char b[512];
+	struct pingfmt_rr rr;
+	(void)state;
+	memset(&rr, 0, sizeof rr);
+	/* NOP, RR with two of nine slots filled (pointer 12) */
+	uint8_t o[40] = { 1, 7, 39, 12, 198, 18, 1, 1, 198, 18, 2, 2 };
+	pingfmt_ipopts(b, sizeof b, o, 40, &rr, 0, num_name, NULL);
+	assert_string_equal(b, "\nNOP\nRR: \t198.18.1.1\n\t198.18.2.2\n");
+	pingfmt_ipopts(b, sizeof b, o, 40, &rr, 0, num_name, NULL);
+	assert_string_equal(b, "\nNOP\t(same route)");
+	/* timestamps only: pointer 13 = two stamps, 1000 then 1003 */
+	uint8_t t[40] = { 68, 40, 13, 0, 0, 0, 3, 232, 0, 0, 3, 235 };
+	pingfmt_ipopts(b, sizeof b, t, 40, &rr, 0, num_name, NULL);
+	assert_string_equal(b, "\nTS: \t1000 absolute\n\t3\n");
+	/* address and stamp, one hop unrecorded (flags 0x11) */
+	uint8_t ta[36] = { 68, 36, 13, 0x11, 10, 0, 0, 1, 0, 0, 0, 9 };
+	pingfmt_ipopts(b, sizeof b, ta, 36, &rr, 0, num_name, NULL);
+	assert_string_equal(b, "\nTS: \t10.0.0.1\t9 absolute\nUnrecorded hops: 1\n");
+	/* a length running past the buffer stops the walk */
+	uint8_t bad[4] = { 7, 40, 4, 0 };
+	assert_int_equal(pingfmt_ipopts(b, sizeof b, bad, 4, &rr, 0, num_name, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_ipopts),
 		cmocka_unit_test(test_time_decimals),
 		cmocka_unit_test(test_reply_lines),
 		cmocka_unit_test(test_error_lines),

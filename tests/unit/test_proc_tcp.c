@@ -158,6 +158,31 @@ static void make_line(char *buf, size_t sz, int family, unsigned state,
 		         12345UL + (unsigned)i, 1, (void *)0, 20UL, 4UL, 30U, 10U, -1);
 }
 
+/* The fields after the pointer, as the kernel prints them. */
+static void test_tail(void **st)
+{
+	(void)st;
+	struct diag_sock s;
+	const char *l = "   2: 0100007F:90B3 0100007F:E152 01 00000000:00000003 01:00000014 00000002     0        0 15675 1 000000001c0fd745 20 4 30 10 -1\n";
+	assert_int_equal(proc_tcp_parse_line(l, strlen(l), AF_INET, &s), 1);
+	assert_int_equal(s.timer, 1);
+	assert_int_equal(s.retrans, 2);         /* retransmit timer: retrnsmt */
+	assert_int_equal(s.expires_ms, 200);
+	assert_true(s.has_info);
+	assert_int_equal(s.info.rto_us, 200000);
+	assert_int_equal(s.info.ato_us, 40000);
+	assert_int_equal(s.info.snd_cwnd, 10);
+	assert_int_equal(s.info.snd_ssthresh, 0xffffffffu);
+	l = "   3: 0100007F:90B3 0100007F:E152 01 00000000:00000003 00:00000000 00000000     0        0 15675 1 000000001c0fd745 20 4 30 10 7\n";
+	assert_int_equal(proc_tcp_parse_line(l, strlen(l), AF_INET, &s), 1);
+	assert_int_equal(s.info.snd_ssthresh, 7);
+	/* a TIME-WAIT line ends after the pointer: no tcp_info */
+	l = "   4: 0100007F:90B3 0100007F:E152 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0000000000000000\n";
+	assert_int_equal(proc_tcp_parse_line(l, strlen(l), AF_INET, &s), 1);
+	assert_false(s.has_info);
+	assert_int_equal(s.expires_ms, 60000);
+}
+
 static void test_every_state(void **st)
 {
 	(void)st;
@@ -185,7 +210,11 @@ static void test_every_state(void **st)
 			} else {
 				assert_int_equal(s.wqueue, 7);
 				assert_int_equal(s.rqueue, 9);
-				assert_int_equal(s.retrans, 3);
+				/* as ss: retransmits count for the retransmit
+				 * timer only, probes (0 here) for keepalive */
+				assert_int_equal(s.timer, 2);
+				assert_int_equal(s.retrans, 0);
+				assert_int_equal(s.expires_ms, 420);
 				assert_int_equal(s.uid, 1000);
 				assert_int_equal(s.inode, 12345 + i);
 			}
@@ -282,6 +311,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_lines),
 		cmocka_unit_test(test_every_state),
+		cmocka_unit_test(test_tail),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_feed_bad_and_long),
 		cmocka_unit_test(test_feed_stop),

@@ -27,8 +27,8 @@
 #endif
 
 static const char *const never[] = {
-	"execve", "execveat", "ptrace", "fork", "vfork", "clone", "clone3",
-	"open", "creat", "mkdir", "chmod", "chown", "fchown", "setuid",
+	"execve", "execveat", "ptrace", "fork", "vfork", "clone3",
+	"open", "creat", "mkdir", "chmod", "chown", "setuid",
 	"capset", "mount", "kill", "process_vm_readv", "memfd_create",
 	"prctl", "seccomp", "bpf", "link", "symlink", "unshare", NULL,
 };
@@ -58,6 +58,17 @@ static void test_never_allowed(void **state)
 	/* capset only where root keeps its DAC override for a last step */
 	assert_true(sandbox_allows(SBX_DIR_CAPS, "capset"));
 	assert_false(sandbox_allows(SBX_DIR_CAPS, "execve"));
+	/* clone only for threads (CLONE_THREAD); clone3 is never allowed,
+	 * it fails ENOSYS so that glibc falls back to clone */
+	unsigned no_threads = SBX_NEEDS_ALL & ~(unsigned)(SBX_DIR_CAPS | SBX_THREADS);
+	assert_false(sandbox_allows(no_threads, "clone"));
+	assert_true(sandbox_allows(SBX_THREADS, "clone"));
+	/* fchown only for the output file's owner in its directory */
+	assert_false(sandbox_allows(no_threads & ~(unsigned)SBX_OUTPUT_DIR, "fchown"));
+	assert_true(sandbox_allows(SBX_OUTPUT_DIR, "fchown"));
+	/* -p reads /proc/PID/fd links; nothing else reads links */
+	assert_true(sandbox_allows(SBX_PROC_OWNERS, "readlinkat"));
+	assert_false(sandbox_allows(SBX_NEEDS_ALL & ~(unsigned)SBX_PROC_OWNERS, "readlinkat"));
 }
 
 static void test_needs_add_their_calls(void **state)

@@ -146,10 +146,31 @@ static void test_signalfd_after_ignore(void **state)
 	assert_int_equal(r.code, 10);
 }
 
+/* sig_stop_fd(): SIGINT and SIGTERM, the stop signals of every applet */
+static void child_stop(void *arg)
+{
+	int fd = sig_stop_fd();
+	raise(SIGTERM);
+	raise(SIGINT);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int a = poll(&p, 1, 1000) == 1 ? sig_fd_read(fd) : -1;
+	int b = sig_fd_read(fd);
+	exit(fd >= 0 && a + b == SIGINT + SIGTERM && a != b ? 10 : 11);
+}
+
+static void test_stop_fd(void **state)
+{
+	struct child_result r;
+	run_child(child_stop, NULL, &r);
+	assert_true(r.exited);
+	assert_int_equal(r.code, 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_catch_flags),
+		cmocka_unit_test(test_stop_fd),
 		cmocka_unit_test(test_sigpipe_ignored),
 		cmocka_unit_test(test_no_restart),
 		cmocka_unit_test(test_quit_optional),

@@ -43,12 +43,20 @@ static const struct parse_case parse_cases[] = {
 	{ "http://h/a/?/../", 0, "h", 0, 80, "/a/?/../", "http://h/a/?/../", "h" },
 	{ "http://h:65535/", 0, "h", 0, 65535, "/", "http://h:65535/", "h:65535" },
 	{ "http://h/%41", 0, "h", 0, 80, "/%41", "http://h/%41", "h" },
+	/* https: default port 443, shown when not 443 */
+	{ "https://h/", 0, "h", 0, 443, "/", "https://h/", "h" },
+	{ "HTTPS://h:443/x", 0, "h", 0, 443, "/x", "https://h/x", "h" },
+	{ "https://h:/x", 0, "h", 0, 443, "/x", "https://h/x", "h" },
+	{ "https://h:80/", 0, "h", 0, 80, "/", "https://h:80/", "h:80" },
+	{ "https://[::1]/", 0, "::1", 1, 443, "/", "https://[::1]/", "[::1]" },
+	{ "https://[::1]:8443/", 0, "::1", 1, 8443, "/", "https://[::1]:8443/", "[::1]:8443" },
 	/* errors */
 	{ "", URL_E_SCHEME, 0, 0, 0, 0, 0, 0 },
 	{ "example.com/", URL_E_SCHEME, 0, 0, 0, 0, 0, 0 },
 	{ "http:/x", URL_E_SCHEME, 0, 0, 0, 0, 0, 0 },
 	{ "http:", URL_E_SCHEME, 0, 0, 0, 0, 0, 0 },
-	{ "https://h/", URL_E_UNSUPPORTED, 0, 0, 0, 0, 0, 0 },
+	{ "httpx://h/", URL_E_UNSUPPORTED, 0, 0, 0, 0, 0, 0 },
+	{ "https:/h", URL_E_SCHEME, 0, 0, 0, 0, 0, 0 },
 	{ "ftp://h/", URL_E_UNSUPPORTED, 0, 0, 0, 0, 0, 0 },
 	{ "http://", URL_E_HOST, 0, 0, 0, 0, 0, 0 },
 	{ "http:///p", URL_E_HOST, 0, 0, 0, 0, 0, 0 },
@@ -58,7 +66,9 @@ static const struct parse_case parse_cases[] = {
 	{ "http://h:123456/", URL_E_PORT, 0, 0, 0, 0, 0, 0 },
 	{ "http://h:8x/", URL_E_PORT, 0, 0, 0, 0, 0, 0 },
 	{ "http://h:-1/", URL_E_PORT, 0, 0, 0, 0, 0, 0 },
-	{ "http://u:p@h/", URL_E_USERINFO, 0, 0, 0, 0, 0, 0 },
+	{ "http://u:p@h/", 0, "h", 0, 80, "/", "http://h/", "h" },
+	{ "http://a@b@h:81/", 0, "h", 0, 81, "/", "http://h:81/", "h:81" },
+	{ "http://u p@h/", URL_E_USERINFO, 0, 0, 0, 0, 0, 0 },
 	{ "http://h_o$t/", URL_E_HOST, 0, 0, 0, 0, 0, 0 },
 	{ "http://[::1/", URL_E_HOST, 0, 0, 0, 0, 0, 0 },
 	{ "http://[::g]/", URL_E_HOST, 0, 0, 0, 0, 0, 0 },
@@ -209,7 +219,8 @@ static const struct resolve_case resolve_cases[] = {
 	{ "HTTP://other:81/z", "http://other:81/z" },
 	{ "http://[::1]:9/z?q", "http://[::1]:9/z?q" },
 	{ "//[::1]/", "http://[::1]/" },
-	{ "https://secure/", NULL },
+	{ "https://secure/", "https://secure/" },
+	{ "HTTPS://secure:8443/p", "https://secure:8443/p" },
 	{ "g:h", NULL },
 	{ "a b", "http://a/b/c/a%20b" },
 };
@@ -251,6 +262,24 @@ static void test_resolve_keeps_port(void **state)
 	assert_string_equal(buf, "http://[::1]:8080/");
 }
 
+/* "//host" keeps the base's scheme; an absolute URL switches it. */
+static void test_resolve_scheme_switch(void **state)
+{
+	(void)state;
+	struct url base, out;
+	char buf[512];
+	assert_int_equal(url_parse("https://a:8443/x", 16, &base), 0);
+	assert_int_equal(url_resolve(&base, "//b/y", 5, &out), 0);
+	url_format(&out, buf, sizeof(buf));
+	assert_string_equal(buf, "https://b/y");
+	assert_int_equal(url_resolve(&base, "/z", 2, &out), 0);
+	url_format(&out, buf, sizeof(buf));
+	assert_string_equal(buf, "https://a:8443/z");
+	assert_int_equal(url_resolve(&base, "http://c/", 9, &out), 0);
+	assert_int_equal(out.https, 0);
+	assert_int_equal(out.port, 80);
+}
+
 static void test_format_small_buffer(void **state)
 {
 	(void)state;
@@ -263,6 +292,42 @@ static void test_format_small_buffer(void **state)
 	assert_non_null(url_strerror(12345));
 }
 
+static void test_remote_name(void **state)
+{
+	(void)state;
+	static const struct { const char *url; const char *name; } cases[] = {
+		{ "http://h/a/b.tar.gz?x=1", "b.tar.gz" },
+		{ "http://h/file", "file" },
+		{ "http://h/dir/%2e%2e", "%2e%2e" },   /* not decoded: a plain name */
+		{ "http://h/", NULL },
+		{ "http://h", NULL },
+		{ "http://h/dir/", NULL },
+		{ "http://h/dir/?q", NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct url u;
+		char buf[64];
+		assert_int_equal(url_parse(cases[i].url, strlen(cases[i].url), &u), 0);
+		int r = url_remote_name(&u, buf, sizeof buf);
+		if (cases[i].name) {
+			assert_int_equal(r, 0);
+			assert_string_equal(buf, cases[i].name);
+		} else {
+			assert_int_equal(r, -1);
+		}
+	}
+	/* "." and ".." cannot survive url_parse; check the function alone */
+	struct url u;
+	char buf[4];
+	memset(&u, 0, sizeof u);
+	strcpy(u.path, "/a/..");
+	assert_int_equal(url_remote_name(&u, buf, sizeof buf), -1);
+	strcpy(u.path, "/a/.");
+	assert_int_equal(url_remote_name(&u, buf, sizeof buf), -1);
+	strcpy(u.path, "/a/long");
+	assert_int_equal(url_remote_name(&u, buf, sizeof buf), -1);  /* too long */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,7 +336,9 @@ int main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_resolve_table),
 		cmocka_unit_test(test_resolve_keeps_port),
+		cmocka_unit_test(test_resolve_scheme_switch),
 		cmocka_unit_test(test_format_small_buffer),
+		cmocka_unit_test(test_remote_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
