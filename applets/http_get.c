@@ -1723,9 +1723,18 @@ static void parse_args(struct hg_opts *o, int argc, char **argv)
  * splice pipe are ready): confine the rest.  Redirects and retries connect
  * anywhere and resolve names in glibc's lookup threads; https reads
  * /etc/localtime; a file body ends with linkat/rename in its directory. */
-static void http_sandbox(struct hg *h)
+static int http_sandbox(struct hg *h)
 {
 	static char dir[PATH_MAX];
+	/* the resolver's eventfd and epoll set: set-up too */
+	if (!h->rv) {
+		if (loop_init(&h->loop) < 0)
+			return fail_with(h, EX_RESOLVE, "resolver: %s", strerror(errno));
+		if (!(h->rv = resolver_new(&h->loop))) {
+			loop_free(&h->loop);
+			return fail_with(h, EX_RESOLVE, "resolver: %s", strerror(errno));
+		}
+	}
 	struct sandbox_policy sp = {
 		.needs = SBX_CONNECT | SBX_RESOLVER | SBX_THREADS | SBX_OUTPUT,
 		.tcp_connect = SBX_TCP_ANY,
@@ -1740,6 +1749,7 @@ static void http_sandbox(struct hg *h)
 			sp.needs |= SBX_OUTPUT_DIR;
 	}
 	sandbox_enter(&sp, 0);
+	return 0;
 }
 
 int http_get_main(int argc, char **argv)
@@ -1806,7 +1816,9 @@ int http_get_main(int argc, char **argv)
 		                S_ISCHR(st.st_mode));
 		fcntl(h->pipefd[1], F_SETPIPE_SZ, 1 << 20);
 	}
-	http_sandbox(h);
+	rc = http_sandbox(h);
+	if (rc)
+		goto out;
 	h->progress = h->o.out_path && !h->o.silent && isatty(STDERR_FILENO);
 	rc = run(h);
 	if (h->progress && h->body_bytes)

@@ -719,10 +719,11 @@ static void on_event(void *ctx, const struct track_event *ev)
  * the fallback when a dump fails): files in this process's /proc/PID/net
  * (a rule on the files themselves would not hold: procfs makes them anew
  * on every lookup); interface names (if_indextoname).  -p reads /proc/PID/fd
- * and /proc/PID/stat of every process: /proc read-only, and root keeps
- * CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH effective for it (the kernel
- * checks them on every fd link of another user's process), with neither
- * ptrace nor process_vm_* allowed by the filter. */
+ * and /proc/PID/stat of every process, which Landlock would refuse (it
+ * denies ptrace_may_access() outside its domain): seccomp only, and root
+ * keeps CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH effective for it (the
+ * kernel checks them on every fd link of another user's process), with
+ * neither ptrace nor process_vm_* nor any write to a file allowed. */
 static void watch_sandbox(const struct tcpwatch *w)
 {
 	struct sandbox_policy sp = {
@@ -731,7 +732,7 @@ static void watch_sandbox(const struct tcpwatch *w)
 	};
 	if (w->procs && w->owners_ok) {
 		sp.needs |= SBX_PROC_OWNERS;
-		sp.read_dir = "/proc";
+		sp.inspects_processes = 1;
 		sp.keep_caps = CAPS_SET(CAP_SYS_PTRACE) | CAPS_SET(CAP_DAC_READ_SEARCH);
 	}
 	sandbox_enter(&sp, 0);

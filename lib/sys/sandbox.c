@@ -141,10 +141,8 @@ static const struct sandbox_rule rules[] = {
 	{ "readlinkat", SBX_PROC_OWNERS, SBX_ANY },
 	{ "readlink", SBX_PROC_OWNERS, SBX_ANY },
 	{ "newfstatat", SBX_PROC_OWNERS, SBX_ANY },
-	/* if_indextoname() */
+	/* if_indextoname(): glibc's __opensock() tries AF_UNIX first */
 	{ "socket", SBX_IFNAME, SBX_SOCK_UNIX },
-	{ "socket", SBX_IFNAME, SBX_SOCK_INET },
-	{ "socket", SBX_IFNAME, SBX_SOCK_INET6 },
 	{ "ioctl", SBX_IFNAME, SBX_IOCTL_IFNAME },
 };
 
@@ -196,7 +194,6 @@ const char *sandbox_dir_of(const char *path, char *buf, size_t size)
 #define LL_FS_EXECUTE (1ULL << 0)
 #define LL_FS_WRITE_FILE (1ULL << 1)
 #define LL_FS_READ_FILE (1ULL << 2)
-#define LL_FS_READ_DIR (1ULL << 3)
 #define LL_FS_REMOVE_FILE (1ULL << 5)
 #define LL_FS_MAKE_REG (1ULL << 8)
 #define LL_FS_REFER (1ULL << 13)     /* ABI 2 */
@@ -292,9 +289,8 @@ static int landlock_apply(const struct sandbox_policy *p)
 	if (p->needs & SBX_READ_FILES)
 		for (int i = 0; i < SBX_MAX_FILES && p->read_files[i]; i++)
 			r |= ll_add_path(rfd, p->read_files[i], rd, 0);
-	if ((p->needs & (SBX_READ_FILES | SBX_PROC_OWNERS)) && p->read_dir)
-		r |= ll_add_path(rfd, p->read_dir,
-		                 rd | ((p->needs & SBX_PROC_OWNERS) ? LL_FS_READ_DIR : 0), 1);
+	if ((p->needs & SBX_READ_FILES) && p->read_dir)
+		r |= ll_add_path(rfd, p->read_dir, rd, 1);
 	if (p->needs & SBX_TLS)
 		r |= ll_add_path(rfd, "/etc/localtime", rd, 0);
 	if (p->dir && (p->needs & (SBX_OUTPUT_DIR | SBX_REMOVE_FILE))) {
@@ -398,7 +394,8 @@ static int add_rule(scmp_filter_ctx ctx, int nr, enum sbx_cond c)
 		break;
 	case SBX_RDONLY:
 		a[0] = (struct scmp_arg_cmp){ 2, SCMP_CMP_MASKED_EQ,
-			O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE, O_RDONLY };
+			O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND |
+			(O_TMPFILE & ~O_DIRECTORY), O_RDONLY };  /* O_DIRECTORY is fine */
 		break;
 	case SBX_EMPTY_PATH:
 		a[0] = (struct scmp_arg_cmp){ 3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
@@ -579,7 +576,9 @@ void sandbox_enter(const struct sandbox_policy *p, int verbose)
 	const char *pre = getenv("LD_PRELOAD");
 	int valgrind = pre && strstr(pre, "vgpreload");
 	scmp_filter_ctx ctx = valgrind ? NULL : seccomp_build(p->needs);
-	int ll = 1;
+	/* Landlock denies ptrace_may_access() to processes outside the
+	 * domain, which is what reading their /proc/PID/fd links is */
+	int ll = !p->inspects_processes;
 #ifdef SBX_SANITIZER
 	ll = 0;  /* the leak check reads /proc/self at exit */
 #endif

@@ -60,10 +60,10 @@ enum {
 	                                 /etc/localtime (read-only) */
 	SBX_OUTPUT        = 1u << 11, /* an open output file: splice into it,
 	                                 ftruncate/fsync it (--retry) */
-	SBX_PROC_OWNERS   = 1u << 12, /* /proc/PID/fd: getdents64, readlinkat
-	                                 beneath policy.read_dir */
-	SBX_IFNAME        = 1u << 13, /* if_indextoname(): a datagram socket,
-	                                 ioctl SIOCGIFNAME */
+	SBX_PROC_OWNERS   = 1u << 12, /* /proc/PID/fd: openat read-only,
+	                                 getdents64, readlinkat */
+	SBX_IFNAME        = 1u << 13, /* if_indextoname(): an AF_UNIX datagram
+	                                 socket, ioctl SIOCGIFNAME */
 	SBX_NEEDS_ALL     = (1u << 14) - 1,
 };
 
@@ -85,6 +85,11 @@ struct sandbox_policy {
 	                                          (tcp-watch -p as root); the
 	                                          filter allows no call that
 	                                          could use them beyond reads */
+	int inspects_processes;                /* reads /proc/PID/fd of other
+	                                          processes (tcp-watch -p):
+	                                          Landlock would refuse that
+	                                          (no ptrace_may_access() out of
+	                                          its domain), so seccomp only */
 	int exec_after;                        /* the process will execve() a
 	                                          user's command (probe --):
 	                                          filters would be inherited

@@ -7,8 +7,8 @@
  * taken over by a hostile packet would.  A call the seccomp filter refuses
  * never returns (SIGSYS: the sandbox's line, exit 159); otherwise the shim
  * writes "shim: TRY -> errno NAME" or "shim: TRY -> allowed" to stderr and
- * exits 96.  SBX_SHIM_ANY=1 makes the first read of a regular file count
- * too (tcp-watch --proc reads /proc/net/tcp).  Without SBX_SHIM_TRY it only
+ * exits 96.  SBX_SHIM_ANY=1 makes the first read of /proc/net/tcp or tcp6
+ * count too (tcp-watch --proc; its set-up reads other files).  Without SBX_SHIM_TRY it only
  * passes the calls through. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -31,7 +31,8 @@ static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
 static int (*real_recvmmsg)(int, struct mmsghdr *, unsigned, int,
                             struct timespec *);
 static const char *try_what;
-static int any_fd;   /* SBX_SHIM_ANY=1: a file read counts too (tcp-watch --proc) */
+static int any_fd;   /* SBX_SHIM_ANY=1: a read of /proc/net/tcp counts too */
+static struct stat net_tcp[2];
 static int tried;
 
 __attribute__((constructor)) static void shim_init(void)
@@ -43,6 +44,9 @@ __attribute__((constructor)) static void shim_init(void)
 	*(void **)&real_recvmmsg = dlsym(RTLD_NEXT, "recvmmsg");
 	try_what = getenv("SBX_SHIM_TRY");
 	any_fd = getenv("SBX_SHIM_ANY") != NULL;
+	if (any_fd && (stat("/proc/self/net/tcp", &net_tcp[0]) < 0 ||
+	               stat("/proc/self/net/tcp6", &net_tcp[1]) < 0))
+		memset(net_tcp, 0, sizeof net_tcp);
 }
 
 static void say(const char *a, const char *b)
@@ -64,8 +68,13 @@ static void say(const char *a, const char *b)
 static void attempt(int fd)
 {
 	struct stat st;
-	if (tried || !try_what || fd <= 2 || fstat(fd, &st) < 0 ||
-	    !(S_ISSOCK(st.st_mode) || (any_fd && S_ISREG(st.st_mode))))
+	if (tried || !try_what || fd <= 2 || fstat(fd, &st) < 0)
+		return;
+	int is_net_tcp = 0;
+	for (int i = 0; any_fd && i < 2; i++)
+		is_net_tcp |= st.st_ino && st.st_ino == net_tcp[i].st_ino &&
+		              st.st_dev == net_tcp[i].st_dev;
+	if (!S_ISSOCK(st.st_mode) && !is_net_tcp)
 		return;
 	tried = 1;
 	long r = -1;
