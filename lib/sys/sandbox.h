@@ -13,7 +13,8 @@
  *      of every applet does not pay for it).
  * A system call outside the allowlist gets SIGSYS; the handler writes one
  * line "APPLET: sandbox: system call NAME (N) refused" and exits with
- * SANDBOX_EXIT (159, as a shell reports death by SIGSYS).  A file outside
+ * SANDBOX_EXIT (159, as a shell reports death by SIGSYS; a call refused
+ * while SIGSYS is blocked, as inside pthread_create(), is such a death).  A file outside
  * the Landlock rules gets EACCES from open().
  *
  * A kernel without seccomp or Landlock (or no libseccomp.so.2) runs
@@ -47,7 +48,8 @@ enum {
 	SBX_CONNECT       = 1u << 2, /* socket(AF_INET/AF_INET6/AF_UNIX), connect */
 	SBX_RESOLVER      = 1u << 3, /* getaddrinfo(): /etc files, netlink, DNS */
 	SBX_READ_FILES    = 1u << 4, /* openat read-only of policy.read_files */
-	SBX_OUTPUT_DIR    = 1u << 5, /* rename/unlink/fchmod in policy.dir */
+	SBX_OUTPUT_DIR    = 1u << 5, /* linkat/rename/unlink/fchmod/fchown in
+	                                policy.dir */
 	SBX_REMOVE_FILE   = 1u << 6, /* unlink in policy.dir (uds-echo's socket) */
 	SBX_RECONNECT     = 1u << 7, /* connect() an open datagram socket again */
 	SBX_DIR_CAPS      = 1u << 8, /* set by sandbox_enter(): capget/capset
