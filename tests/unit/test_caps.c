@@ -229,6 +229,28 @@ static void child_root_setup(void *arg)
 	exit(0);
 }
 
+/* tcp-watch -p as root: caps_keep(set, 1) keeps exactly the part of `set`
+ * that is permitted, effective too. */
+static void child_root_keep_effective(void *arg)
+{
+	struct capsets s;
+	uint64_t set = CAPS_SET(CAP_SYS_PTRACE) | CAPS_SET(CAP_DAC_READ_SEARCH);
+	(void)arg;
+	CHECK(80, caps_setup(CAPS_NONE, set | CAPS_SET(CAP_NET_RAW)) == 0);
+	CHECK(81, caps_keep(set | CAPS_SET(CAP_FOWNER), 1) == 0);
+	read_caps(&s);
+	CHECK(82, s.prm == set && s.eff == set && s.inh == 0 && s.amb == 0);
+	exit(0);
+}
+
+static void test_root_keep_effective(void **state)
+{
+	(void)state;
+	if (getuid() != 0)
+		skip();
+	run_checks(child_root_keep_effective, NULL);
+}
+
 static void test_root_setup(void **state)
 {
 	if (getuid() != 0)
@@ -240,6 +262,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_none),
+		cmocka_unit_test(test_root_keep_effective),
 		cmocka_unit_test(test_keep_raw),
 		cmocka_unit_test(test_keep_two),
 		cmocka_unit_test(test_setuid),
