@@ -31,9 +31,13 @@ CAP_LIBS    := $(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap)
 CAP_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libcap 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+# libseccomp: headers through pkg-config; the library itself is dlopen()ed
+# by lib/sys/sandbox.c at the end of an applet's set-up, so that starting
+# an applet (ping --help) does not pay for loading it.
+SECCOMP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libseccomp 2>/dev/null)
 # OpenSSL: headers only; lib/sys/tls dlopens libssl.so.3 on first use.
 SSL_CFLAGS  := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
-ALL_CFLAGS += $(CAP_CFLAGS) $(SSL_CFLAGS)
+ALL_CFLAGS += $(CAP_CFLAGS) $(SECCOMP_CFLAGS) $(SSL_CFLAGS)
 LIBS     = $(CAP_LIBS) -lm
 
 # Quiet build lines; V=1 shows the full commands.

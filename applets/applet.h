@@ -7,7 +7,7 @@
 
 #include "caps.h"
 
-#define APPLET(fn, name, cap) int fn##_main(int argc, char **argv);
+#define APPLET(fn, name, cap, root_caps) int fn##_main(int argc, char **argv);
 #include "applets.h"
 #undef APPLET
 

@@ -50,6 +50,7 @@
 #include "outfile.h"
 #include "progress.h"
 #include "resolve.h"
+#include "sandbox.h"
 #include "sig.h"
 #include "tls.h"
 #include "transport.h"
@@ -1718,6 +1719,39 @@ static void parse_args(struct hg_opts *o, int argc, char **argv)
 		usage_error("empty URL");
 }
 
+/* The end of set-up (libssl and the trust store, the output file, the
+ * splice pipe are ready): confine the rest.  Redirects and retries connect
+ * anywhere and resolve names in glibc's lookup threads; https reads
+ * /etc/localtime; a file body ends with linkat/rename in its directory. */
+static int http_sandbox(struct hg *h)
+{
+	static char dir[PATH_MAX];
+	/* the resolver's eventfd and epoll set: set-up too */
+	if (!h->rv) {
+		if (loop_init(&h->loop) < 0)
+			return fail_with(h, EX_RESOLVE, "resolver: %s", strerror(errno));
+		if (!(h->rv = resolver_new(&h->loop))) {
+			loop_free(&h->loop);
+			return fail_with(h, EX_RESOLVE, "resolver: %s", strerror(errno));
+		}
+	}
+	struct sandbox_policy sp = {
+		.needs = SBX_CONNECT | SBX_RESOLVER | SBX_THREADS | SBX_OUTPUT,
+		.tcp_connect = SBX_TCP_ANY,
+		.abstract_unix = 1,
+	};
+	if (h->tls_ctx || h->url.https || h->o.tls_opts || h->o.follow)
+		sp.needs |= SBX_TLS;
+	if (h->out_open && !h->of.in_place) {
+		const char *t = h->of.target ? h->of.target : h->o.out_path;
+		sp.dir = sandbox_dir_of(t, dir, sizeof dir);
+		if (sp.dir)
+			sp.needs |= SBX_OUTPUT_DIR;
+	}
+	sandbox_enter(&sp, 0);
+	return 0;
+}
+
 int http_get_main(int argc, char **argv)
 {
 	struct hg *h = calloc(1, sizeof *h);
@@ -1782,11 +1816,16 @@ int http_get_main(int argc, char **argv)
 		                S_ISCHR(st.st_mode));
 		fcntl(h->pipefd[1], F_SETPIPE_SZ, 1 << 20);
 	}
+	rc = http_sandbox(h);
+	if (rc)
+		goto out;
 	h->progress = h->o.out_path && !h->o.silent && isatty(STDERR_FILENO);
 	rc = run(h);
 	if (h->progress && h->body_bytes)
 		progress(h, 1);
+	sandbox_dir_privilege(1);
 	rc = finish_output(h, rc);
+	sandbox_dir_privilege(0);
 out:
 	h->t_total = clock_mono_ns() - h->t0;
 	if (fflush(stdout) != 0 && rc == EX_OK)

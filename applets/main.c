@@ -3,6 +3,7 @@
  * applet declares in applets.h, and runs it. */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,18 +12,20 @@
 
 #include "applet.h"
 #include "err.h"
+#include "sandbox.h"
 
 struct applet {
 	const char *name;
 	int (*main)(int argc, char **argv);
-	int cap;
+	int cap;             /* kept permitted by an elevated copy */
+	uint64_t root_caps;  /* kept by real root until set-up ends */
 };
 
 static const struct applet applets[] = {
-#define APPLET(fn, name, cap) { name, fn##_main, cap },
+#define APPLET(fn, name, cap, root_caps) { name, fn##_main, cap, root_caps },
 #include "applets.h"
 #undef APPLET
-	{ NULL, NULL, CAPS_NONE } /* keeps the array non-empty */
+	{ NULL, NULL, CAPS_NONE, 0 } /* keeps the array non-empty */
 };
 
 static const struct applet *find(const char *name)
@@ -45,7 +48,8 @@ static void usage(FILE *fp)
 	      "Usage: sockbox APPLET [ARGS...]   or   APPLET [ARGS...] (via a link)\n"
 	      "       sockbox --list | --install [-s] DIR | --help | --version\n\n"
 	      "  --list            print the applet names, one per line\n"
-	      "  --install [-s] DIR  create a link per applet in DIR (-s: symlinks)\n\n"
+	      "  --install [-s] DIR  create a link per applet in DIR (-s: symlinks)\n"
+	      "  APPLET --no-sandbox ...  run APPLET without seccomp and Landlock\n\n"
 	      "Applets:\n", fp);
 	for (const struct applet *a = applets; a->name; a++)
 		fprintf(fp, "  %s\n", a->name);
@@ -94,11 +98,32 @@ static int install(int symbolic, const char *dir)
 	return failed ? 1 : 0;
 }
 
+/* --no-sandbox is global: taken out of argv (before a "--") here, so
+ * every applet accepts it without knowing it. */
+static int strip_no_sandbox(int argc, char **argv)
+{
+	int j = 1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (!strcmp(argv[i], "--no-sandbox"))
+			sandbox_disable();
+		else
+			argv[j++] = argv[i];
+	}
+	argv[j] = NULL;
+	return j;
+}
+
 static int run(const struct applet *a, int argc, char **argv)
 {
 	applet_name = a->name;
-	if (caps_restrict(a->cap) < 0)
+	if (caps_setup(a->cap, a->root_caps) < 0)
 		die_sys(2, "cannot drop privileges");
+	argc = strip_no_sandbox(argc, argv);
 	return a->main(argc, argv);
 }
 

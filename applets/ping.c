@@ -47,6 +47,7 @@
 #include "pingfmt.h"
 #include "pingseq.h"
 #include "pingsock.h"
+#include "sandbox.h"
 #include "sig.h"
 #include "stats.h"
 
@@ -1581,6 +1582,14 @@ int ping_main(int argc, char **argv)
 	icmp_echo_build(p->tx, ICMP_HDR_LEN + p->o.datalen, p->v6, p->ident, 0, p->o.datalen,
 	                p->o.pattern, (size_t)p->o.patlen, 0);
 	verbose_setup(p);
+	/* Names of reply sources are looked up (unless -n): DNS over UDP, or
+	 * TCP to port 53. */
+	struct sandbox_policy sp = { .needs = SBX_DGRAM };
+	if (!p->o.numeric) {
+		sp.needs |= SBX_RESOLVER;
+		sp.tcp_connect = 53;
+	}
+	sandbox_enter(&sp, 0);
 	print_header(p);
 	print_warnings(p->warn_late);
 	check_interval(p);

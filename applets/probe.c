@@ -52,6 +52,7 @@
 #include "sig.h"
 #include "probe_target.h"
 #include "resolve.h"
+#include "sandbox.h"
 #include "stats.h"
 #include "tls.h"
 #include "status_set.h"
@@ -1707,6 +1708,24 @@ static void parse_args(struct probe *p, int argc, char **argv)
 	}
 }
 
+/* The end of set-up: checks connect anywhere (TCP any port, UDP, UNIX
+ * sockets, abstract ones too), lookups run in glibc's threads, https
+ * reads /etc/localtime, the report goes to an open file.  With `--
+ * COMMAND` the process will execve() the user's command, which would
+ * inherit seccomp and Landlock: then only the capabilities are dropped
+ * (sockbox(1), PRIVILEGES). */
+static void probe_sandbox(struct probe *p)
+{
+	struct sandbox_policy sp = {
+		.needs = SBX_CONNECT | SBX_DGRAM | SBX_RECONNECT | SBX_RESOLVER |
+		         SBX_THREADS | SBX_TLS,
+		.tcp_connect = SBX_TCP_ANY,
+		.abstract_unix = 1,
+		.exec_after = p->o.cmd != NULL,
+	};
+	sandbox_enter(&sp, 0);
+}
+
 /* Set-up, before the first network read: the report file, the event
  * loop, the ICMP sockets (CAP_NET_RAW for a raw one), libssl and the CA
  * files, the resolver; then every capability is dropped and the
@@ -1741,9 +1760,9 @@ static void setup(struct probe *p)
 	}
 	if (need_rv && !(p->rv = resolver_new(&p->loop)))
 		setup_fail(p, "setup", 0, errno, "resolver");
-	caps_drop_all();
 	unsigned budget = fd_budget();
 	p->conc = p->o.jobs < budget ? p->o.jobs : budget;
+	probe_sandbox(p);
 	if (p->conc < p->o.jobs && p->conc < p->n && !p->o.quiet)
 		err_msg("note: descriptor limit: at most %u check%s at once (-j %u)",
 		        p->conc, p->conc == 1 ? "" : "s", p->o.jobs);

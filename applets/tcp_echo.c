@@ -22,6 +22,7 @@
 #include "err.h"
 #include "net.h"
 #include "opt.h"
+#include "sandbox.h"
 
 enum { OPT_BIND = 'b' };
 
@@ -68,6 +69,8 @@ static int serve(const struct echo_opts *o, const char *bind_host,
 	if (fd < 0)
 		die_sys(2, "listen on port %u", port);
 	int sfd = echo_cli_signals();
+	struct sandbox_policy sp = { .needs = SBX_STREAM_SERVER };
+	sandbox_enter(&sp, o->verbose);
 	char buf[ADDR_STRLEN];
 	net_ready_announce(addr_format((struct sockaddr *)&bound.ss, bound.len,
 	                               buf, sizeof buf));

@@ -47,6 +47,7 @@
 #include "loop.h"
 #include "opt.h"
 #include "owners.h"
+#include "sandbox.h"
 #include "sig.h"
 #include "services.h"
 #include "sockdiag.h"
@@ -714,6 +715,29 @@ static void on_event(void *ctx, const struct track_event *ev)
 		w->stop = 1;
 }
 
+/* After set-up: the sock_diag sockets, and /proc/net/tcp{,6} (--proc, or
+ * the fallback when a dump fails): files in this process's /proc/PID/net
+ * (a rule on the files themselves would not hold: procfs makes them anew
+ * on every lookup); interface names (if_indextoname).  -p reads /proc/PID/fd
+ * and /proc/PID/stat of every process, which Landlock would refuse (it
+ * denies ptrace_may_access() outside its domain): seccomp only, and root
+ * keeps CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH effective for it (the
+ * kernel checks them on every fd link of another user's process), with
+ * neither ptrace nor process_vm_* nor any write to a file allowed. */
+static void watch_sandbox(const struct tcpwatch *w)
+{
+	struct sandbox_policy sp = {
+		.needs = SBX_DGRAM | SBX_READ_FILES | SBX_IFNAME,
+		.read_dir = "/proc/self/net",
+	};
+	if (w->procs && w->owners_ok) {
+		sp.needs |= SBX_PROC_OWNERS;
+		sp.inspects_processes = 1;
+		sp.keep_caps = CAPS_SET(CAP_SYS_PTRACE) | CAPS_SET(CAP_DAC_READ_SEARCH);
+	}
+	sandbox_enter(&sp, 0);
+}
+
 /* ---- sources ------------------------------------------------------------- */
 
 typedef int (*sock_fn)(struct tcpwatch *w, const struct diag_sock *s);
@@ -1236,6 +1260,7 @@ static int run_watch(struct tcpwatch *w)
 			loop_add(&l, &w->mc_io, EPOLLIN);
 		}
 	}
+	watch_sandbox(w);
 	start_line(w, "watch");
 	int64_t start = clock_mono_ns();
 	int64_t end = w->duration_ns ? start + w->duration_ns : -1;
@@ -1322,6 +1347,8 @@ int tcp_watch_main(int argc, char **argv)
 			err_msg("as root without CAP_SYS_PTRACE, -p names only the processes "
 			        "an unprivileged uid 0 may inspect");
 	}
+	if (w.once || w.summary)
+		watch_sandbox(&w);
 	int rc = (w.once || w.summary) ? run_once(&w) : run_watch(&w);
 	if (w.tracking)
 		track_free(&w.track);

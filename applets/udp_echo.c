@@ -21,6 +21,7 @@
 #include "err.h"
 #include "net.h"
 #include "opt.h"
+#include "sandbox.h"
 #include "seqtrack.h"
 #include "sig.h"
 
@@ -100,6 +101,8 @@ static int serve(const struct udp_opts *o, const char *port_s)
 		if (fd < 0)
 			die_sys(2, "bind port %u", port);
 	}
+	struct sandbox_policy sp = { .needs = SBX_DGRAM };
+	sandbox_enter(&sp, 0);
 	net_ready_announce(addr_format((struct sockaddr *)&bound.ss, bound.len,
 	                               buf, sizeof(buf)));
 	if (echo_dgram_serve(fd, &cfg, &st) < 0)
@@ -131,6 +134,8 @@ static int client(const struct udp_opts *o, const char *host,
 	fd = echo_dgram_client_socket(&a);
 	if (fd < 0)
 		die_sys(2, "connect %s", target);
+	struct sandbox_policy sp = { .needs = SBX_DGRAM | SBX_RECONNECT };
+	sandbox_enter(&sp, 0);
 	r = o->bench ? echo_dgram_bench_run(fd, &cfg)
 	             : echo_dgram_ping_run(fd, &cfg);
 	close(fd);

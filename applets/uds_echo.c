@@ -27,6 +27,7 @@
 #include "net.h"
 #include "num.h"
 #include "opt.h"
+#include "sandbox.h"
 #include "seqtrack.h"
 #include "sig.h"
 #include "uds_path.h"
@@ -78,6 +79,18 @@ static int listen_or_die(const char *path, int socktype, int mode,
 	return fd;
 }
 
+/* Confined to its sockets, and to removing its socket file on exit. */
+static void uds_sandbox(const char *path, unsigned needs, int verbose)
+{
+	char dir[128];  /* a socket path is at most 107 bytes */
+	struct sandbox_policy sp = { .needs = needs, .abstract_unix = 1 };
+	if (path[0] != '@' && sandbox_dir_of(path, dir, sizeof dir)) {
+		sp.needs |= SBX_REMOVE_FILE;
+		sp.dir = dir;
+	}
+	sandbox_enter(&sp, verbose);
+}
+
 /* The stream and seqpacket server. */
 static int serve_stream(const struct echo_opts *o, enum uds_type t,
                         const char *path, int mode)
@@ -85,10 +98,13 @@ static int serve_stream(const struct echo_opts *o, enum uds_type t,
 	struct uds_path up;
 	int fd = listen_or_die(path, type_socktype(t), mode, &up);
 	int sfd = echo_cli_signals();
+	uds_sandbox(path, SBX_STREAM_SERVER, o->verbose);
 	net_ready_announce(path);
 	int rc = echo_cli_serve(o, fd, sfd, t == UDS_SEQPACKET);
 	close(fd);
+	sandbox_dir_privilege(1);
 	uds_path_remove(&up);
+	sandbox_dir_privilege(0);
 	return rc;
 }
 
@@ -123,6 +139,7 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 		char line[256];
 
 		fd = listen_or_die(path, SOCK_DGRAM, mode, &up);
+		uds_sandbox(path, SBX_DGRAM, 0);
 		net_ready_announce(path);
 		r = echo_dgram_serve(fd, &cfg, &st);
 		if (r < 0)
@@ -131,7 +148,9 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 			err_msg("%s", echo_dgram_stats_format(&st, line, sizeof line));
 		close(fd);
 		close(sfd);
+		sandbox_dir_privilege(1);
 		uds_path_remove(&up);
+		sandbox_dir_privilege(0);
 		return r < 0 ? 2 : 0;
 	}
 	struct echo_dgram_client_cfg cfg = {
@@ -146,6 +165,9 @@ static int run_dgram(const struct echo_opts *o, const char *path, int mode)
 	fd = echo_dgram_client_socket(&a);
 	if (fd < 0)
 		die_sys(2, "socket");
+	struct sandbox_policy sp = { .needs = SBX_DGRAM | SBX_RECONNECT,
+	                             .abstract_unix = 1 };
+	sandbox_enter(&sp, 0);
 	r = o->bench ? echo_dgram_bench_run(fd, &cfg) : echo_dgram_ping_run(fd, &cfg);
 	close(fd);
 	close(sfd);

@@ -1,6 +1,8 @@
 /* echo_cli: shared option handling for tcp-echo and uds-echo. */
 #include "echo_cli.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "sandbox.h"
 #include "sig.h"
 
 void echo_opts_init(struct echo_opts *o)
@@ -69,6 +72,17 @@ void echo_opts_check(const struct echo_opts *o)
 int echo_cli_client(const struct echo_opts *o)
 {
 	sig_catch(0);
+	/* Clients connect (and reconnect) from their loop: TCP only to the
+	 * target's port; UNIX sockets may be abstract ones. */
+	struct sandbox_policy sp = { .needs = SBX_CONNECT };
+	const struct sockaddr_storage *ss = &o->c.addr->ss;
+	if (ss->ss_family == AF_UNIX)
+		sp.abstract_unix = 1;
+	else if (o->c.socktype == SOCK_STREAM)
+		sp.tcp_connect = ntohs(ss->ss_family == AF_INET6 ?
+			((const struct sockaddr_in6 *)ss)->sin6_port :
+			((const struct sockaddr_in *)ss)->sin_port);
+	sandbox_enter(&sp, 0);
 	if (o->pipe)
 		return echo_pipe_run(&o->c);
 	if (o->bench)

@@ -1,6 +1,7 @@
 /* caps: least privilege with libcap; see caps.h. */
 #include <errno.h>
 #include <sys/capability.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -88,6 +89,30 @@ int caps_restrict(int keep_cap)
 	return set_only(keep_cap, 0);
 }
 
+int caps_setup(int elevated_cap, uint64_t root_caps)
+{
+	if (getauxval(AT_SECURE) || getuid() != 0 || geteuid() != 0)
+		return caps_restrict(elevated_cap);
+	cap_t c = cap_init();
+	if (!c)
+		return -1;
+	int r = 0;
+	for (int cap = 0; cap < 64; cap++) {
+		if (!(root_caps & CAPS_SET(cap)) || !CAP_IS_SUPPORTED(cap))
+			continue;
+		r |= set_flag(c, CAP_PERMITTED, cap, CAP_SET);
+		r |= set_flag(c, CAP_EFFECTIVE, cap, CAP_SET);
+	}
+	if (r == 0)
+		r = cap_set_proc(c);
+	int e = errno;
+	cap_free(c);
+	errno = e;
+	if (r < 0)
+		return -1;
+	return clear_ambient();
+}
+
 static int set_effective(int cap, cap_flag_value_t v)
 {
 	cap_t c = cap_get_proc();
@@ -110,6 +135,33 @@ int caps_raise(int cap)
 int caps_lower(int cap)
 {
 	return set_effective(cap, CAP_CLEAR);
+}
+
+int caps_keep_permitted(uint64_t set)
+{
+	return caps_keep(set, 0);
+}
+
+int caps_keep(uint64_t set, int effective)
+{
+	cap_t c = cap_init();
+	if (!c)
+		return -1;
+	int r = 0;
+	for (int cap = 0; cap < 64; cap++)
+		if ((set & CAPS_SET(cap)) && CAP_IS_SUPPORTED(cap) && caps_have(cap)) {
+			r |= set_flag(c, CAP_PERMITTED, cap, CAP_SET);
+			if (effective)
+				r |= set_flag(c, CAP_EFFECTIVE, cap, CAP_SET);
+		}
+	if (r == 0)
+		r = cap_set_proc(c);
+	int e = errno;
+	cap_free(c);
+	errno = e;
+	if (r < 0)
+		return -1;
+	return clear_ambient();
 }
 
 int caps_drop_all(void)

@@ -2,7 +2,9 @@
 # Privileges across applets: copies of the binary with file capabilities
 # (cap_net_raw+p and +ep) or setuid root, run as a non-root user.  Every
 # applet but ping runs with all capability sets empty; ping works and holds
-# nothing once running; a setuid-root copy runs as the real user.
+# nothing once running; a setuid-root copy runs as the real user.  Once
+# running, every applet is sandboxed (NoNewPrivs 1, Seccomp 2); root's own
+# model is tested in 65-sandbox.sh.
 . "$(dirname "$0")/lib.sh"
 need_root
 need setcap setpriv python3 timeout
@@ -30,7 +32,8 @@ status_of() { # PID FIELD
 
 # Run APPLET ARGS... from binary $1 as the user; wait until it is running
 # its applet code (first output line, or the silent server's connection),
-# then print "CapPrm CapEff CapAmb | uids" of the process; kill it.
+# then print "CapPrm CapEff CapAmb | uids | NoNewPrivs Seccomp" of the
+# process (the sandbox: 1 and 2, filter mode); kill it.
 probe() {
 	local bin=$1; shift
 	local out="$TEST_TMP/probe.out"
@@ -43,7 +46,7 @@ probe() {
 		echo "no output from $*"
 		return
 	fi
-	echo "$(status_of "$pid" CapPrm) $(status_of "$pid" CapEff) $(status_of "$pid" CapAmb) | $(status_of "$pid" Uid)"
+	echo "$(status_of "$pid" CapPrm) $(status_of "$pid" CapEff) $(status_of "$pid" CapAmb) | $(status_of "$pid" Uid) | $(status_of "$pid" NoNewPrivs) $(status_of "$pid" Seccomp)"
 	kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 }
 
@@ -61,7 +64,7 @@ args_for() {
 }
 
 zero=0000000000000000
-none="$zero $zero $zero | $uid $uid $uid $uid"
+none="$zero $zero $zero | $uid $uid $uid $uid | 1 2"
 for mode in "cap_net_raw+p" "cap_net_raw+ep"; do
 	cp "$SOCKBOX" "$d/sockbox"; chmod 755 "$d/sockbox"
 	setcap "$mode" "$d/sockbox"
@@ -73,7 +76,7 @@ for mode in "cap_net_raw+p" "cap_net_raw+ep"; do
 		[ "$a" = ping6 ] && continue
 		# shellcheck disable=SC2086
 		got=$(probe "$d/sockbox" "$a" $args)
-		expect_eq "$mode: $a runs with no capabilities as uid $uid" "$none" "$got"
+		expect_eq "$mode: $a runs with no capabilities as uid $uid, sandboxed" "$none" "$got"
 	done
 	# ping really works from this copy as the user (raw socket, then none)
 	out=$(timeout 10 $(as_user "$u") "$d/sockbox" ping -c 2 -i 0.2 127.0.0.1 2>&1); rc=$?
@@ -89,6 +92,6 @@ for a in tcp-echo tcp-watch; do
 	grep -qx "$a" <<<"$applets" || continue
 	# shellcheck disable=SC2086
 	got=$(probe "$d/sockbox" "$a" $(args_for "$a"))
-	expect_eq "setuid-root copy: $a as uid $uid with no capabilities" "$none" "$got"
+	expect_eq "setuid-root copy: $a as uid $uid with no capabilities, sandboxed" "$none" "$got"
 done
 done_testing

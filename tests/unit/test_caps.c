@@ -208,15 +208,67 @@ static void test_unprivileged(void **state)
 	run_checks(child_unprivileged, NULL);
 }
 
+/* Root by its real uid (not elevated): caps_setup() keeps the applet's
+ * set-up set permitted and effective; caps_keep_permitted() then keeps a
+ * subset permitted only; caps_drop_all() ends it. */
+static void child_root_setup(void *arg)
+{
+	struct capsets s;
+	uint64_t set = CAPS_SET(CAP_NET_BIND_SERVICE) | CAPS_SET(CAP_DAC_OVERRIDE);
+	CHECK(70, caps_setup(CAPS_NONE, set) == 0);
+	read_caps(&s);
+	CHECK(71, s.prm == set && s.eff == set && s.inh == 0 && s.amb == 0);
+	CHECK(72, caps_keep_permitted(CAPS_SET(CAP_DAC_OVERRIDE) |
+	                              CAPS_SET(CAP_FOWNER)) == 0);
+	read_caps(&s);
+	CHECK(73, s.prm == BIT(CAP_DAC_OVERRIDE) && s.eff == 0);
+	CHECK(74, caps_raise(CAP_DAC_OVERRIDE) == 0 && caps_raise(CAP_FOWNER) < 0);
+	CHECK(75, caps_drop_all() == 0);
+	read_caps(&s);
+	CHECK(76, s.prm == 0 && s.eff == 0);
+	exit(0);
+}
+
+/* tcp-watch -p as root: caps_keep(set, 1) keeps exactly the part of `set`
+ * that is permitted, effective too. */
+static void child_root_keep_effective(void *arg)
+{
+	struct capsets s;
+	uint64_t set = CAPS_SET(CAP_SYS_PTRACE) | CAPS_SET(CAP_DAC_READ_SEARCH);
+	(void)arg;
+	CHECK(80, caps_setup(CAPS_NONE, set | CAPS_SET(CAP_NET_RAW)) == 0);
+	CHECK(81, caps_keep(set | CAPS_SET(CAP_FOWNER), 1) == 0);
+	read_caps(&s);
+	CHECK(82, s.prm == set && s.eff == set && s.inh == 0 && s.amb == 0);
+	exit(0);
+}
+
+static void test_root_keep_effective(void **state)
+{
+	(void)state;
+	if (getuid() != 0)
+		skip();
+	run_checks(child_root_keep_effective, NULL);
+}
+
+static void test_root_setup(void **state)
+{
+	if (getuid() != 0)
+		skip();
+	run_checks(child_root_setup, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_none),
+		cmocka_unit_test(test_root_keep_effective),
 		cmocka_unit_test(test_keep_raw),
 		cmocka_unit_test(test_keep_two),
 		cmocka_unit_test(test_setuid),
 		cmocka_unit_test(test_ambient),
 		cmocka_unit_test(test_unprivileged),
+		cmocka_unit_test(test_root_setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
