@@ -32,7 +32,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <linux/filter.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -47,6 +46,7 @@
 #include "net.h"
 #include "num.h"
 #include "opt.h"
+#include "pingsock.h"
 #include "probe_render.h"
 #include "seqtrack.h"
 #include "sig.h"
@@ -420,30 +420,6 @@ static unsigned fd_budget(void)
 
 static void icmp_cb(struct loop *l, struct loop_io *io, uint32_t ev);
 
-/* A raw ICMP socket gets every ICMP message on the host, other pings'
- * floods included: let the kernel keep only echo replies with our
- * identifier, and the errors that may quote our requests, so a busy host
- * cannot overflow our receive queue (iputils ping does the same). */
-static void icmp_raw_filter(int fd, int v6, uint16_t ident)
-{
-	struct sock_filter f[] = {
-		/* IPv4 raw data starts at the IP header: X = its length */
-		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
-		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ident, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
-		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v6 ? ICMP6_ECHOREPLY : ICMP4_ECHOREPLY, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-	};
-	/* IPv6 raw data starts at the ICMPv6 header: X stays 0 */
-	if (v6)
-		f[0] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 0);
-	struct sock_fprog prog = { (unsigned short)(sizeof f / sizeof f[0]), f };
-	/* best effort: without it we still match by identifier ourselves */
-	(void)setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
-}
 
 static void icmp_open(struct probe *p)
 {
@@ -461,7 +437,8 @@ static void icmp_open(struct probe *p)
 		}
 		p->icmp_errno[v6] = fd < 0 ? errno : 0;
 		if (fd >= 0 && p->icmp_raw[v6])
-			icmp_raw_filter(fd, v6, p->icmp_id);
+			/* best effort: without it we still match by identifier */
+			(void)pingsock_ident_filter(fd, v6, p->icmp_id);
 		if (fd >= 0) {
 			int rb = 1 << 20;   /* room for bursts of replies */
 			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof rb);

@@ -296,15 +296,13 @@ COLD size_t pingsock_ipopts(uint8_t buf[40], int rroute, enum pingsock_ts ts)
 	return 0;
 }
 
-/* A raw socket gets every echo reply on the host: let the kernel drop
- * the ones with another identifier (other pings) before they are queued. */
-COLD static void attach_ident_filter(struct pingsock *s, int v6, struct pingsock_err *e)
+int pingsock_ident_filter(int fd, int v6, uint16_t ident)
 {
-	uint16_t id = s->ident;
 	struct sock_filter f[] = {
+		/* IPv4 raw data starts at the IP header: X = its length */
 		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
 		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ident, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
 		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v6 ? ICMPV6_ECHO_REPLY : ICMP_ECHOREPLY, 1, 0),
@@ -313,11 +311,17 @@ COLD static void attach_ident_filter(struct pingsock *s, int v6, struct pingsock
 	};
 	struct sock_fprog prog;
 
+	/* IPv6 raw data starts at the ICMPv6 header: X stays 0 */
 	if (v6)
 		f[0] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 0);
 	prog.len = sizeof f / sizeof f[0];
 	prog.filter = f;
-	if (setsockopt(s->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+}
+
+COLD static void attach_ident_filter(struct pingsock *s, int v6, struct pingsock_err *e)
+{
+	if (pingsock_ident_filter(s->fd, v6, s->ident) < 0)
 		warn(e, errno, "WARNING: failed to install socket filter");
 }
 

@@ -91,4 +91,10 @@ int pingsock_multicast(const struct sockaddr_storage *a);
  * -T (timestamps); returns its length, or 0 when neither applies. */
 size_t pingsock_ipopts(uint8_t buf[40], int rroute, enum pingsock_ts ts);
 
+/* A raw ICMP socket receives every ICMP message on the host: attach a
+ * kernel filter that passes echo replies with `ident` and every message
+ * that is not an echo reply (errors may quote our requests), so other
+ * pings' floods never fill our queue.  setsockopt's result. */
+int pingsock_ident_filter(int fd, int v6, uint16_t ident);
+
 #endif
