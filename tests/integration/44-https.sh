@@ -324,7 +324,7 @@ $(grep -E 'Invalid|uninitialised|definitely|indirectly|ERROR SUMMARY' "$TEST_TMP
 		fi
 	done
 else
-	ok "valgrind over https # SKIP no valgrind, or a sanitizer build"
+	skip "valgrind over https" "no valgrind, or a sanitizer build"
 fi
 
 kill "$NGX"; wait "$NGX" 2>/dev/null

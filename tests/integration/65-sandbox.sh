@@ -214,7 +214,7 @@ stop_server NS2
 
 # --- the shim: refused, and harmless when idle ----------------------------
 if ldd "$SOCKBOX" 2>/dev/null | grep -q 'libasan'; then
-	ok "# SKIP shim: a sanitizer build must load its runtime first (and has no Landlock)"
+	skip "the LD_PRELOAD shim's refusals" "a sanitizer build must load its runtime first (and has no Landlock)"
 	done_testing
 fi
 SHIM="$TEST_TMP/sandbox_shim.so"
@@ -287,7 +287,7 @@ expected() { # APPLET TRY
 }
 
 if [ "$(uname -m)" != x86_64 ]; then
-	ok "# SKIP shim: the expected system call numbers are x86_64's"
+	skip "the LD_PRELOAD shim's refusals" "the expected system call numbers are x86_64's"
 else
 	for a in tcp-echo-l udp-echo-l uds-echo-l ping tcp-watch tcp-watch-proc http-get tcp-echo; do
 		for try in execve open ptrace packet connect; do
