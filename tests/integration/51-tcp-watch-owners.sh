@@ -63,6 +63,8 @@ elif mode == "forker":          # N connections, then shared with a child
     keep = connect(int(sys.argv[2]), int(sys.argv[3]))
     if os.fork() == 0:
         name("forkchild")
+        # die with the parent (the test stops only the pid it started)
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
         signal.pause()
     ready("listening on 127.0.0.1:0")
 elif mode == "leaker":          # N self-connections; the client end of K
