@@ -520,6 +520,27 @@ static void json_owners(struct json *j, const struct ssfmt_owner *own, size_t n)
 	json_close(j);
 }
 
+/* the congestion control's own state, as ss -i's bbr:(...) and dctcp:(...) */
+static void json_cc(struct json *j, const struct diag_ccinfo *c)
+{
+	if (c->kind == DIAG_CC_BBR) {
+		json_obj(j, "bbr");
+		json_uint(j, "bw_bps", c->bbr_bw * 8);
+		json_double(j, "min_rtt_ms", c->bbr_min_rtt_us / 1000.0, 3);
+		json_double(j, "pacing_gain", c->bbr_pacing_gain / 256.0, 3);
+		json_double(j, "cwnd_gain", c->bbr_cwnd_gain / 256.0, 3);
+		json_close(j);
+	} else if (c->kind == DIAG_CC_DCTCP) {
+		json_obj(j, "dctcp");
+		json_bool(j, "enabled", c->dctcp_enabled != 0);
+		json_uint(j, "ce_state", c->dctcp_ce_state);
+		json_uint(j, "alpha", c->dctcp_alpha);
+		json_uint(j, "ab_ecn", c->dctcp_ab_ecn);
+		json_uint(j, "ab_tot", c->dctcp_ab_tot);
+		json_close(j);
+	}
+}
+
 static void json_sock(struct tcpwatch *w, struct json *j, const struct diag_sock *s)
 {
 	char ep[128];
@@ -600,6 +621,7 @@ static void json_sock(struct tcpwatch *w, struct json *j, const struct diag_sock
 			json_uint(j, "pacing_rate_bps", t->pacing_rate * 8);
 		else
 			json_null(j, "pacing_rate_bps");
+		json_cc(j, &s->cc);
 		json_close(j);
 	}
 }

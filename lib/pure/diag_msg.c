@@ -74,7 +74,8 @@ int diag_req_build(const struct diag_req *r, void *buf, size_t bufsz)
 		states |= 1u << TS_NEW_SYN_RECV;
 	uint8_t ext = 0;
 	if (r->want_info)
-		ext |= (uint8_t)(1u << (INET_DIAG_INFO - 1) | 1u << (INET_DIAG_CONG - 1));
+		ext |= (uint8_t)(1u << (INET_DIAG_INFO - 1) | 1u << (INET_DIAG_CONG - 1) |
+		                 1u << (INET_DIAG_VEGASINFO - 1));
 	if (r->want_mem)
 		ext |= (uint8_t)(1u << (INET_DIAG_SKMEMINFO - 1));
 	if (legacy) {
@@ -214,6 +215,7 @@ int diag_parse_sock(const void *payload, size_t len, struct diag_sock *out)
 	out->expires_ms = m.idiag_expires;
 	out->cong[0] = 0;
 	memset(&out->info, 0, sizeof out->info);
+	memset(&out->cc, 0, sizeof out->cc);
 
 	const uint8_t *p = (const uint8_t *)payload + A4(sizeof m);
 	size_t left = len > A4(sizeof m) ? len - A4(sizeof m) : 0;
@@ -239,6 +241,25 @@ int diag_parse_sock(const void *payload, size_t len, struct diag_sock *out)
 			memcpy(out->cong, p + NLAH, n);
 			out->cong[n] = 0;
 			out->cong[strnlen(out->cong, n)] = 0;
+		} else if ((a.nla_type & NLA_TYPE_MASK) == INET_DIAG_BBRINFO &&
+		           a.nla_len - NLAH >= sizeof(struct tcp_bbr_info)) {
+			struct tcp_bbr_info b;
+			memcpy(&b, p + NLAH, sizeof b);
+			out->cc.kind = DIAG_CC_BBR;
+			out->cc.bbr_bw = (uint64_t)b.bbr_bw_hi << 32 | b.bbr_bw_lo;
+			out->cc.bbr_min_rtt_us = b.bbr_min_rtt;
+			out->cc.bbr_pacing_gain = b.bbr_pacing_gain;
+			out->cc.bbr_cwnd_gain = b.bbr_cwnd_gain;
+		} else if ((a.nla_type & NLA_TYPE_MASK) == INET_DIAG_DCTCPINFO &&
+		           a.nla_len - NLAH >= sizeof(struct tcp_dctcp_info)) {
+			struct tcp_dctcp_info d;
+			memcpy(&d, p + NLAH, sizeof d);
+			out->cc.kind = DIAG_CC_DCTCP;
+			out->cc.dctcp_enabled = d.dctcp_enabled;
+			out->cc.dctcp_ce_state = d.dctcp_ce_state;
+			out->cc.dctcp_alpha = d.dctcp_alpha;
+			out->cc.dctcp_ab_ecn = d.dctcp_ab_ecn;
+			out->cc.dctcp_ab_tot = d.dctcp_ab_tot;
 		} else if ((a.nla_type & NLA_TYPE_MASK) == INET_DIAG_SKMEMINFO) {
 			size_t n = (a.nla_len - NLAH) / 4;
 			if (n > DIAG_MEMINFO_N)

@@ -57,6 +57,17 @@ struct diag_tcpinfo {
 	uint64_t busy_time, rwnd_limited, sndbuf_limited;      /* us */
 };
 
+/* The congestion control's own state (INET_DIAG_BBRINFO, _DCTCPINFO: the
+ * kernel sends them when INET_DIAG_VEGASINFO is asked for, as ss -i does) */
+enum { DIAG_CC_NONE, DIAG_CC_BBR, DIAG_CC_DCTCP };
+struct diag_ccinfo {
+	uint8_t kind;              /* DIAG_CC_* */
+	uint64_t bbr_bw;           /* bytes/s */
+	uint32_t bbr_min_rtt_us, bbr_pacing_gain, bbr_cwnd_gain;   /* gains << 8 */
+	uint16_t dctcp_enabled, dctcp_ce_state;
+	uint32_t dctcp_alpha, dctcp_ab_ecn, dctcp_ab_tot;
+};
+
 #define DIAG_MEMINFO_N 9   /* SK_MEMINFO_RMEM_ALLOC .. SK_MEMINFO_DROPS */
 
 struct diag_sock {
@@ -79,12 +90,14 @@ struct diag_sock {
 	char cong[16];             /* INET_DIAG_CONG, "" when absent */
 	uint32_t skmem[DIAG_MEMINFO_N];
 	struct diag_tcpinfo info;
+	struct diag_ccinfo cc;
 };
 
 struct diag_req {
 	uint8_t family;            /* AF_INET, AF_INET6, or AF_UNSPEC (both) */
 	uint32_t states;           /* 1 << TS_x bits; 0 means all */
-	int want_info;             /* ask for INET_DIAG_INFO (tcp_info) and CONG */
+	int want_info;             /* ask for INET_DIAG_INFO (tcp_info), CONG and
+	                            * the congestion control's state */
 	int want_mem;              /* ask for INET_DIAG_SKMEMINFO */
 	uint32_t seq;
 	const uint16_t *sports;    /* host order; OR'ed */

@@ -222,6 +222,28 @@ static char *put_rate(char *p, double bps, unsigned flags)
 	return ssfmt_str(p, "bps");
 }
 
+/* ss's "dctcp:(...)" and "bbr:(bw:...,mrtt:...,pacing_gain:...,cwnd_gain:...)" */
+static char *put_cc(char *p, const struct diag_ccinfo *c, unsigned flags)
+{
+	if (c->kind == DIAG_CC_DCTCP && !c->dctcp_enabled)
+		return ssfmt_str(p, " dctcp:fallback_mode");
+	if (c->kind == DIAG_CC_DCTCP) {
+		p = ssfmt_str(ssfmt_u(ssfmt_str(p, " dctcp:(ce_state:"), c->dctcp_ce_state), ",alpha:");
+		p = ssfmt_str(ssfmt_u(p, c->dctcp_alpha), ",ab_ecn:");
+		p = ssfmt_str(ssfmt_u(p, c->dctcp_ab_ecn), ",ab_tot:");
+		return ssfmt_str(ssfmt_u(p, c->dctcp_ab_tot), ")");
+	}
+	if (c->kind != DIAG_CC_BBR)
+		return p;
+	p = put_rate(ssfmt_str(p, " bbr:(bw:"), (double)c->bbr_bw * 8.0, flags);
+	p = put_g(ssfmt_str(p, ",mrtt:"), c->bbr_min_rtt_us / 1000.0);
+	if (c->bbr_pacing_gain)
+		p = put_g(ssfmt_str(p, ",pacing_gain:"), c->bbr_pacing_gain / 256.0);
+	if (c->bbr_cwnd_gain)
+		p = put_g(ssfmt_str(p, ",cwnd_gain:"), c->bbr_cwnd_gain / 256.0);
+	return ssfmt_str(p, ")");
+}
+
 /* " name:value" for a nonzero unsigned value */
 static char *kv(char *p, const char *name, uint64_t v)
 {
@@ -294,6 +316,7 @@ static char *put_info(char *p, const struct diag_sock *s, unsigned flags)
 	p = kv(p, "segs_in", t->segs_in);
 	p = kv(p, "data_segs_out", t->data_segs_out);
 	p = kv(p, "data_segs_in", t->data_segs_in);
+	p = put_cc(p, &s->cc, flags);
 	if (t->rtt_us && t->snd_mss && t->snd_cwnd) {
 		p = ssfmt_str(p, " send ");
 		p = put_rate(p, (double)t->snd_cwnd * (double)t->snd_mss * 8000000.0 /

@@ -42,7 +42,7 @@ struct ssfmt_owner {
 	char comm[16];
 };
 
-#define SSFMT_ROW_BASE 1536
+#define SSFMT_ROW_BASE 1664
 #define SSFMT_OWNER_MAX 48
 #define SSFMT_ROW_MAX(n) (SSFMT_ROW_BASE + (size_t)(n) * SSFMT_OWNER_MAX)
 

@@ -34,10 +34,12 @@ def ready(msg):
     print(msg, flush=True)
     signal.pause()
 
-def connect(port, n, keepalive=False):
+def connect(port, n, keepalive=False, cc=None):
     out = []
     for _ in range(n):
         c = socket.socket()
+        if cc:
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, cc)
         if keepalive:
             c.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         c.connect(("127.0.0.1", port))
@@ -85,6 +87,10 @@ elif mode == "leaker":          # N self-connections; the client end of K
             keep.append(c)
     time.sleep(0.05)
     ready("listening on 127.0.0.1:%d" % port)
+elif mode == "bbr":             # root: one connection under BBR
+    name("bbr")
+    keep = connect(int(sys.argv[2]), 1, cc=b"bbr")
+    ready("listening on 127.0.0.1:0")
 elif mode == "rootproc":
     name("rootproc")
     keep = connect(int(sys.argv[2]), int(sys.argv[3]))
@@ -146,7 +152,9 @@ expect_eq "--summary -p: a row per process, ss's count for each" \
 	"$(tail -n +2 <<<"$sum" | awk '$1 != "-" { print $1, $2 }' | sort)"
 
 # -o, -i, -m agree with ss on idle sockets (the client's, with keepalive)
-pick=$(nss -tn state established dport = :"$S_PORT" | awk 'NR == 2 { print $3 }')
+# (the forker's and the root process's connections to the same port have no
+# keepalive timer: pick one of the client's, by its timer)
+pick=$(nss -tno state established dport = :"$S_PORT" | awk '/timer:\(keepalive/ { print $3; exit }')
 sport=${pick##*:}
 ssl=$(nss -tnoim state established sport = :"$sport" | tail -n +2 | tr '\n\t' '  ')
 twl=$(tw --once -n -oim -s established --sport "$sport" | tail -n +2 | tr '\n\t' '  ')
@@ -178,6 +186,28 @@ o = [json.loads(l) for l in sys.stdin][1]
 assert o["timer"]["name"] == "keepalive" and o["info"]["cwnd"] > 0 and o["skmem"]["rcvbuf_bytes"] > 0, o'; then
 	ok "--json -oim: timer, info and skmem objects"
 else fail "--json -oim: timer, info and skmem objects"; fi
+
+# the congestion control's own state: ss -i's bbr:(...) block, on a
+# connection set to BBR whatever the system's default is
+grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control || modprobe tcp_bbr 2>/dev/null
+if ! grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control; then
+	skip "-i: bbr:(...) as ss prints it" "no tcp_bbr in this kernel"
+elif start_server BB ip netns exec "$NS" "$PY" "$TEST_TMP/o.py" bbr "$S_PORT"; then
+	bport=$(nss -tnp state established dport = :"$S_PORT" | awk '/"bbr"/ { sub(/.*:/, "", $3); print $3; exit }')
+	ssb=$(nss -tni state established sport = :"$bport" | grep -o ' bbr:([^)]*)')
+	twb=$(ip netns exec "$NS" "$SOCKBOX" tcp-watch --once -n -i -s established --sport "$bport" | grep -o ' bbr:([^)]*)')
+	# (an idle connection: bw, mrtt and the gains stay put between the two)
+	if [ -n "$ssb" ] && [ "$ssb" = "$twb" ]; then ok "-i: bbr:(...) as ss prints it ($ssb)"
+	else fail "-i: bbr:(...) as ss prints it" "ss: $ssb
+tw: $twb"; fi
+	ip netns exec "$NS" "$SOCKBOX" tcp-watch --once -n -i -s established --sport "$bport" --json | python3 -c '
+import json, sys
+o = [json.loads(l) for l in sys.stdin][1]
+b = o["info"]["bbr"]
+assert o["info"]["cong"] == "bbr" and b["min_rtt_ms"] >= 0 and b["pacing_gain"] > 0 and b["bw_bps"] >= 0, o' &&
+		ok "--json -i: the bbr object" || fail "--json -i: the bbr object"
+	stop_server BB
+else fail "a BBR connection" "$(cat "$TEST_TMP"/BB.*.err)"; fi
 
 # watch mode: a connection that goes to CLOSE-WAIT names its holder, the
 # one seen when it was new

@@ -185,6 +185,24 @@ static void test_ext_mem_info(void **st)
 	const char *r = row(&s, NULL, SSF_INFO | SSF_TIMER | SSF_NUMERIC, NULL, 0);
 	assert_non_null(strstr(r, "\n\t ts sack cubic wscale:7,9 "));
 	assert_non_null(strstr(r, " send 104857600000bps delivery_rate 1000000000bps "));
+	/* the congestion control's state, after the segment counts (ss -i) */
+	s.cc.kind = DIAG_CC_BBR;
+	s.cc.bbr_bw = 1250000;                /* bytes/s: 10 Mbit/s */
+	s.cc.bbr_min_rtt_us = 45;
+	s.cc.bbr_pacing_gain = 739;           /* 2.88672 << 8 */
+	s.cc.bbr_cwnd_gain = 0;               /* 0: left out, as ss */
+	assert_non_null(strstr(row(&s, NULL, SSF_INFO, NULL, 0),
+	                       " bytes_acked:5 bbr:(bw:10Mbps,mrtt:0.045,pacing_gain:2.88672) send "));
+	s.cc.kind = DIAG_CC_DCTCP;
+	s.cc.dctcp_enabled = 0;
+	assert_non_null(strstr(row(&s, NULL, SSF_INFO, NULL, 0), " bytes_acked:5 dctcp:fallback_mode send "));
+	s.cc.dctcp_enabled = 1;
+	s.cc.dctcp_ce_state = 1;
+	s.cc.dctcp_alpha = 1024;
+	s.cc.dctcp_ab_ecn = 7;
+	s.cc.dctcp_ab_tot = 9;
+	assert_non_null(strstr(row(&s, NULL, SSF_INFO, NULL, 0),
+	                       " dctcp:(ce_state:1,alpha:1024,ab_ecn:7,ab_tot:9) send "));
 }
 
 static void test_bw(void **st)
