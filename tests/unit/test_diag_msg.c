@@ -640,15 +640,17 @@ static void test_state_names(void **st)
 static size_t cc_msg(uint8_t *buf, int type, const void *v, size_t vlen)
 {
 	struct inet_diag_msg m = { .idiag_family = AF_INET, .idiag_state = TS_ESTABLISHED };
-	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + vlen), .nla_type = (uint16_t)type };
-	size_t n = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof m) + NLA_ALIGN(a.nla_len);
+	const size_t nlh = sizeof(struct nlmsghdr), ah = sizeof(struct nlattr);
+	const size_t body = (sizeof m + 3) & ~(size_t)3;
+	struct nlattr a = { .nla_len = (uint16_t)(ah + vlen), .nla_type = (uint16_t)type };
+	size_t n = nlh + body + ((a.nla_len + 3u) & ~3u);
 	struct nlmsghdr nh = { .nlmsg_len = (uint32_t)n, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 	                       .nlmsg_flags = NLM_F_MULTI };
 	memset(buf, 0, n);
 	memcpy(buf, &nh, sizeof nh);
-	memcpy(buf + NLMSG_HDRLEN, &m, sizeof m);
-	memcpy(buf + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof m), &a, sizeof a);
-	memcpy(buf + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof m) + NLA_HDRLEN, v, vlen);
+	memcpy(buf + nlh, &m, sizeof m);
+	memcpy(buf + nlh + body, &a, sizeof a);
+	memcpy(buf + nlh + body + ah, v, vlen);
 	return n;
 }
 
