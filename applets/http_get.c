@@ -664,6 +664,20 @@ static int tls_start(struct hg *h, struct transport *t)
 	return 0;
 }
 
+/* Wait for the transport (what it wants: TLS may read to write); 0 to go
+ * on, or an exit code: a timeout, code for a failed wait, or interrupted. */
+static int wait_io(struct hg *h, struct transport *t, int code, const char *what)
+{
+	int r = net_wait(t->fd, transport_want(t), idle_deadline(h));
+	if (r == 0)
+		return timeout_error(h, what);
+	if (r < 0 && errno != EINTR)
+		return fail_with(h, code, "%s: %s", what, strerror(errno));
+	if (sig_int)
+		return fail_with(h, EX_SIGNAL, "interrupted");
+	return 0;
+}
+
 static int send_request(struct hg *h, struct transport *t)
 {
 	char req[URL_PATH_MAX + 16384];
@@ -681,13 +695,9 @@ static int send_request(struct hg *h, struct transport *t)
 			continue;
 		}
 		if (errno == EAGAIN) {
-			int r = net_wait(t->fd, transport_want(t), idle_deadline(h));
-			if (r == 0)
-				return timeout_error(h, "send request");
-			if (r < 0 && errno != EINTR)
-				return fail_with(h, EX_SEND, "send request: %s", strerror(errno));
-			if (sig_int)
-				return fail_with(h, EX_SIGNAL, "interrupted");
+			int rc = wait_io(h, t, EX_SEND, "send request");
+			if (rc)
+				return rc;
 			continue;
 		}
 		if (errno == EINTR && !sig_int)
@@ -1003,17 +1013,10 @@ static int feed(struct hg *h, const char *buf, size_t len)
 	return rc;
 }
 
-/* Wait for the transport; 0 to go on, or an exit code. */
+/* Wait for the response (or what TLS needs to read it). */
 static int wait_in(struct hg *h, struct transport *t)
 {
-	int r = net_wait(t->fd, transport_want(t), idle_deadline(h));
-	if (r == 0)
-		return timeout_error(h, "receive");
-	if (r < 0 && errno != EINTR)
-		return fail_with(h, EX_RECV, "receive: %s", strerror(errno));
-	if (sig_int)
-		return fail_with(h, EX_SIGNAL, "interrupted");
-	return 0;
+	return wait_io(h, t, EX_RECV, "receive");
 }
 
 #define SPLICE_MIN 4096      /* smaller pieces are read from the pipe */

@@ -594,6 +594,20 @@ static void report_result(struct probe *p, const struct tgt *t)
 
 /* ---- one attempt ----------------------------------------------------- */
 
+/* Closes t's socket and gives back its slot of the -j limit. */
+static void drop_socket(struct probe *p, struct tgt *t)
+{
+	if (t->io.fd >= 0) {
+		loop_del(&p->loop, &t->io);
+		close(t->io.fd);
+		t->io.fd = -1;
+	}
+	if (t->slot) {
+		t->slot = 0;
+		p->active--;
+	}
+}
+
 static void attempt_clear(struct probe *p, struct tgt *t)
 {
 	t->resend_ns = 0;
@@ -606,15 +620,7 @@ static void attempt_clear(struct probe *p, struct tgt *t)
 		tls_free(t->tls);
 		t->tls = NULL;
 	}
-	if (t->io.fd >= 0) {
-		loop_del(&p->loop, &t->io);
-		close(t->io.fd);
-		t->io.fd = -1;
-	}
-	if (t->slot) {
-		t->slot = 0;
-		p->active--;
-	}
+	drop_socket(p, t);
 	free(t->out);
 	t->out = NULL;
 	free(t->rbuf);
@@ -1187,15 +1193,7 @@ static int next_addr(struct probe *p, struct tgt *t)
 {
 	if (t->phase != PH_CONNECT || t->addr_i + 1 >= t->naddrs)
 		return 0;
-	if (t->io.fd >= 0) {
-		loop_del(&p->loop, &t->io);
-		close(t->io.fd);
-		t->io.fd = -1;
-	}
-	if (t->slot) {
-		t->slot = 0;
-		p->active--;
-	}
+	drop_socket(p, t);
 	t->addr = t->addrs[++t->addr_i];
 	start_connect(p, t);
 	return 1;

@@ -410,25 +410,9 @@ static int port_in(uint16_t p, const uint16_t *list, size_t n)
 	return 0;
 }
 
-static int prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned whole = bits / 8, rest = bits % 8;
-	if (memcmp(a, b, whole) != 0)
-		return 0;
-	if (!rest)
-		return 1;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return (a[whole] & mask) == (b[whole] & mask);
-}
-
 static int addr_match(const struct match_addr *m, uint8_t family, const uint8_t *a)
 {
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	if (m->family == family)
-		return prefix_eq(m->addr, a, m->len);
-	/* an IPv4 prefix also matches v4-mapped IPv6 addresses */
-	return m->family == AF_INET && family == AF_INET6 &&
-	       memcmp(a, mapped, 12) == 0 && prefix_eq(m->addr, a + 12, m->len);
+	return ssf_addr_in(family, a, m->family, m->addr, m->len);
 }
 
 /* Filters that never change over a socket's life (family, ports,

@@ -866,6 +866,25 @@ static void print_summary(struct dgram_client *d, int64_t elapsed_ns, int rc)
 	fflush(stdout);
 }
 
+/* The end of a run: what is still unanswered is lost; the summary; the
+ * exit code (0 when every probe came back). */
+static int client_end(struct dgram_client *d, int64_t elapsed_ns)
+{
+	seqtrack_expire_all(&d->t);
+	int rc = d->t.received == d->t.sent && d->t.sent > 0 ? 0 : 1;
+	print_summary(d, elapsed_ns, rc);
+	return rc;
+}
+
+/* rc < 0: set-up failed (one error line, exit 2); frees the client. */
+static int client_exit(struct dgram_client *d, int rc)
+{
+	if (rc < 0)
+		err_sys_as(errno == ENOMEM ? "oom" : "setup", 2, "client setup");
+	client_free(d);
+	return rc < 0 ? 2 : rc;
+}
+
 static void print_start(struct dgram_client *d)
 {
 	const struct echo_dgram_client_cfg *c = d->c;
@@ -893,7 +912,7 @@ int echo_dgram_ping_run(int fd, const struct echo_dgram_client_cfg *c)
 {
 	struct dgram_client d;
 	size_t window = 4096;
-	int64_t next_tx, now, end;
+	int64_t next_tx, now;
 	int rc;
 
 	/* remember every probe that can still be waited for */
@@ -940,15 +959,9 @@ int echo_dgram_ping_run(int fd, const struct echo_dgram_client_cfg *c)
 		if (d.stopped)
 			break;
 	}
-	end = clock_mono_ns();
-	seqtrack_expire_all(&d.t);
-	rc = d.t.received == d.t.sent && d.t.sent > 0 ? 0 : 1;
-	print_summary(&d, end - d.start_ns, rc);
+	rc = client_end(&d, clock_mono_ns() - d.start_ns);
 out:
-	if (rc < 0)
-		err_sys_as(errno == ENOMEM ? "oom" : "setup", 2, "client setup");
-	client_free(&d);
-	return rc < 0 ? 2 : rc;
+	return client_exit(&d, rc);
 }
 
 int echo_dgram_bench_run(int fd, const struct echo_dgram_client_cfg *c)
@@ -1018,12 +1031,7 @@ int echo_dgram_bench_run(int fd, const struct echo_dgram_client_cfg *c)
 			break;
 		}
 	}
-	seqtrack_expire_all(&d.t);
-	rc = d.t.received == d.t.sent && d.t.sent > 0 ? 0 : 1;
-	print_summary(&d, stop_send - d.start_ns, rc);
+	rc = client_end(&d, stop_send - d.start_ns);
 out:
-	if (rc < 0)
-		err_sys_as(errno == ENOMEM ? "oom" : "setup", 2, "client setup");
-	client_free(&d);
-	return rc < 0 ? 2 : rc;
+	return client_exit(&d, rc);
 }

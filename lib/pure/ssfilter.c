@@ -305,17 +305,23 @@ static int prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
 	return (a[whole] & mask) == (b[whole] & mask);
 }
 
+int ssf_addr_in(uint8_t family, const uint8_t *a, uint8_t pfamily,
+                const uint8_t *pfx, unsigned len)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	if (pfamily && pfamily != family)
+		return family == AF_INET6 && pfamily == AF_INET &&
+		       memcmp(a, mapped, 12) == 0 && prefix_eq(a + 12, pfx, len);
+	return prefix_eq(a, pfx, len);
+}
+
 /* The kernel's S_COND/D_COND. */
 static int cond(const struct ssf_node *n, const struct diag_sock *s, int local)
 {
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	const uint8_t *a = local ? s->src : s->dst;
 	if (n->port != -1 && n->port != (local ? s->sport : s->dport))
 		return 0;
-	if (n->family && n->family != s->family)
-		return s->family == AF_INET6 && n->family == AF_INET &&
-		       memcmp(a, mapped, 12) == 0 && prefix_eq(a + 12, n->addr, n->prefix_len);
-	return n->prefix_len == 0 || prefix_eq(a, n->addr, n->prefix_len);
+	return ssf_addr_in(s->family, local ? s->src : s->dst, n->family, n->addr,
+	                   n->prefix_len);
 }
 
 static int eval(const struct ssfilter *f, int i, const struct diag_sock *s)

@@ -63,6 +63,12 @@ struct ssfilter {
 int ssfilter_parse(struct ssfilter *f, char *const *words, int nwords);
 /* 1 when the socket matches the expression (always 1 without one). */
 int ssfilter_match(const struct ssfilter *f, const struct diag_sock *s);
+
+/* Whether address a (of family, network order) lies in the prefix pfx/len
+ * of pfamily (0: any family; len 0 holds every address); an IPv4 prefix
+ * also holds v4-mapped IPv6 addresses, as the kernel's filter does. */
+int ssf_addr_in(uint8_t family, const uint8_t *a, uint8_t pfamily,
+                const uint8_t *pfx, unsigned len);
 /* Bytecode into buf; returns its length, 0 without an expression, or -1
  * when it does not fit. */
 int ssfilter_compile(const struct ssfilter *f, uint8_t *buf, size_t cap);

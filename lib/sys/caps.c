@@ -32,6 +32,21 @@ static int clear_ambient(void)
 	return 0;
 }
 
+/* Makes c the process's sets when building it went well (r == 0), frees
+ * it keeping cap_set_proc's errno, and with ambient also empties the
+ * ambient set.  0 or -1. */
+static int install(cap_t c, int r, int ambient)
+{
+	if (r == 0)
+		r = cap_set_proc(c);
+	int e = errno;
+	cap_free(c);
+	errno = e;
+	if (r < 0)
+		return -1;
+	return ambient ? clear_ambient() : 0;
+}
+
 /* Set the process to exactly {keep} permitted (if we had it), nothing
  * effective or inheritable. */
 static int set_only(int keep, int effective)
@@ -51,14 +66,7 @@ static int set_only(int keep, int effective)
 	}
 	if (second != CAPS_NONE && caps_have(second))
 		r |= set_flag(c, CAP_PERMITTED, second, CAP_SET);
-	if (r == 0)
-		r = cap_set_proc(c);
-	int e = errno;
-	cap_free(c);
-	errno = e;
-	if (r < 0)
-		return -1;
-	return clear_ambient();
+	return install(c, r, 1);
 }
 
 /* A setuid/setgid binary runs as the real user from here on. */
@@ -103,14 +111,7 @@ int caps_setup(int elevated_cap, uint64_t root_caps)
 		r |= set_flag(c, CAP_PERMITTED, cap, CAP_SET);
 		r |= set_flag(c, CAP_EFFECTIVE, cap, CAP_SET);
 	}
-	if (r == 0)
-		r = cap_set_proc(c);
-	int e = errno;
-	cap_free(c);
-	errno = e;
-	if (r < 0)
-		return -1;
-	return clear_ambient();
+	return install(c, r, 1);
 }
 
 static int set_effective(int cap, cap_flag_value_t v)
@@ -119,12 +120,7 @@ static int set_effective(int cap, cap_flag_value_t v)
 	if (!c)
 		return -1;
 	int r = set_flag(c, CAP_EFFECTIVE, cap, v);
-	if (r == 0)
-		r = cap_set_proc(c);
-	int e = errno;
-	cap_free(c);
-	errno = e;
-	return r;
+	return install(c, r, 0);
 }
 
 int caps_raise(int cap)
@@ -154,14 +150,7 @@ int caps_keep(uint64_t set, int effective)
 			if (effective)
 				r |= set_flag(c, CAP_EFFECTIVE, cap, CAP_SET);
 		}
-	if (r == 0)
-		r = cap_set_proc(c);
-	int e = errno;
-	cap_free(c);
-	errno = e;
-	if (r < 0)
-		return -1;
-	return clear_ambient();
+	return install(c, r, 1);
 }
 
 int caps_drop_all(void)

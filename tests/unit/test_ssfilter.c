@@ -207,6 +207,26 @@ static void test_errors(void **st)
 	assert_int_equal(ssfilter_compile(&f, bc, sizeof bc), -1);
 }
 
+/* The prefix test tcp-watch's --addr shares with the filter language. */
+static void test_addr_in(void **st)
+{
+	(void)st;
+	uint8_t net4[16] = { 10, 1, 0, 0 }, a4[16] = { 10, 1, 255, 7 };
+	uint8_t mapped[16] = { [10] = 0xff, [11] = 0xff, [12] = 10, [13] = 1, [14] = 3 };
+	uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	assert_true(ssf_addr_in(AF_INET, a4, AF_INET, net4, 16));
+	assert_false(ssf_addr_in(AF_INET, a4, AF_INET, net4, 17));   /* 255 has bit 17 set */
+	assert_true(ssf_addr_in(AF_INET, a4, AF_INET, net4, 0));
+	assert_true(ssf_addr_in(AF_INET6, mapped, AF_INET, net4, 16));
+	assert_false(ssf_addr_in(AF_INET6, mapped, AF_INET, net4, 24)); /* 10.1.3 */
+	assert_false(ssf_addr_in(AF_INET6, v6, AF_INET, net4, 0));     /* not mapped */
+	assert_false(ssf_addr_in(AF_INET, a4, AF_INET6, v6, 0));
+	assert_true(ssf_addr_in(AF_INET6, v6, 0, net4, 0));            /* any family */
+	uint8_t p6[16] = { 0x20, 0x01, 0x0d, 0xb9 };
+	assert_true(ssf_addr_in(AF_INET6, v6, AF_INET6, p6, 31));
+	assert_false(ssf_addr_in(AF_INET6, v6, AF_INET6, p6, 32));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_semantics),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_addr_in),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
