@@ -11,4 +11,7 @@
 #include "applets.h"
 #undef APPLET
 
+/* Whether this binary has applet NAME (make APPLETS=... leaves some out). */
+int sockbox_has_applet(const char *name);
+
 #endif

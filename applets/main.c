@@ -21,6 +21,13 @@ struct applet {
 	uint64_t root_caps;  /* kept by real root until set-up ends */
 };
 
+/* An applet left out of the link (make APPLETS=...) has a null entry
+ * point: its references are weak. */
+#define APPLET(fn, name, cap, root_caps) \
+	extern __typeof__(fn##_main) fn##_main __attribute__((weak));
+#include "applets.h"
+#undef APPLET
+
 static const struct applet applets[] = {
 #define APPLET(fn, name, cap, root_caps) { name, fn##_main, cap, root_caps },
 #include "applets.h"
@@ -28,9 +35,14 @@ static const struct applet applets[] = {
 	{ NULL, NULL, CAPS_NONE, 0 } /* keeps the array non-empty */
 };
 
+/* for (each applet built in) */
+#define EACH_APPLET(a) \
+	for (const struct applet *a = applets; a->name; a++) \
+		if (!a->main) {} else
+
 static const struct applet *find(const char *name)
 {
-	for (const struct applet *a = applets; a->name; a++)
+	EACH_APPLET(a)
 		if (!strcmp(a->name, name))
 			return a;
 	return NULL;
@@ -38,7 +50,7 @@ static const struct applet *find(const char *name)
 
 static void list(FILE *fp)
 {
-	for (const struct applet *a = applets; a->name; a++)
+	EACH_APPLET(a)
 		fprintf(fp, "%s\n", a->name);
 }
 
@@ -51,7 +63,7 @@ static void usage(FILE *fp)
 	      "  --install [-s] DIR  create a link per applet in DIR (-s: symlinks)\n"
 	      "  APPLET --no-sandbox ...  run APPLET without seccomp and Landlock\n\n"
 	      "Applets:\n", fp);
-	for (const struct applet *a = applets; a->name; a++)
+	EACH_APPLET(a)
 		fprintf(fp, "  %s\n", a->name);
 	fputs("\nRun 'sockbox APPLET --help' for an applet's options.\n", fp);
 }
@@ -71,7 +83,7 @@ static int install(int symbolic, const char *dir)
 	/* one line however many links fail: the first failure and a count */
 	char first[PATH_MAX + 64] = "";
 	int failed = 0;
-	for (const struct applet *a = applets; a->name; a++) {
+	EACH_APPLET(a) {
 		char path[PATH_MAX];
 		if (snprintf(path, sizeof path, "%s/%s", dir, a->name) >=
 		    (int)sizeof path) {
@@ -116,6 +128,11 @@ static int strip_no_sandbox(int argc, char **argv)
 	}
 	argv[j] = NULL;
 	return j;
+}
+
+int sockbox_has_applet(const char *name)
+{
+	return find(name) != NULL;
 }
 
 static int run(const struct applet *a, int argc, char **argv)

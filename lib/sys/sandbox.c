@@ -566,6 +566,13 @@ void sandbox_enter(const struct sandbox_policy *p, int verbose)
 	p = &pol;
 	if (sandbox_disabled() || p->exec_after)
 		return;
+	/* A thread of glibc's resolver (getaddrinfo_a) that has been idle
+	 * for a second ends through pthread_exit, which loads libgcc_s.so.1
+	 * for its unwinder on first use, and aborts the process when it
+	 * cannot: load it now, while files may still be opened (glibc's own
+	 * load then finds it by name, without opening anything). */
+	if (p->needs & SBX_THREADS)
+		(void)dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0) {
 		if (verbose)
 			err_sys("sandbox: no_new_privs unavailable, running unconfined");

@@ -162,6 +162,17 @@ if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout 
 	expect_eq "root: http-get over https under the sandbox" hello "$got"
 else fail "https test server starts" "$(cat "$TEST_TMP"/HS.*.err 2>/dev/null)"; fi
 
+# glibc's resolver threads end after a second idle through pthread_exit,
+# which needs libgcc_s.so.1 (loaded before the sandbox): runs that outlast
+# them end with their own exit code, not an abort (134)
+closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$B/probe" --wait --timeout 2.5 -i 100ms "tcp://localhost:$closed" >"$TEST_TMP/pe.out" 2>&1
+expect_eq "probe --wait on a name for 2.5 s under the sandbox: exit 1 (resolver threads ended)" 1 "$?"
+"$B/http-get" -s -m 2.5 "http://localhost:$H_PORT/slow" >/dev/null 2>"$TEST_TMP/he.err"
+rc=$?
+[ $rc = 28 ] && ok "http-get from a name, stalled for 2.5 s under the sandbox: exit 28" ||
+	fail "http-get from a name, stalled for 2.5 s under the sandbox: exit 28" "exit $rc: $(cat "$TEST_TMP/he.err")"
+
 # probe: a wait that keeps retrying (a name, so lookups run in threads
 # after set-up; an icmp target, so root kept CAP_NET_RAW for set-up)
 closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
