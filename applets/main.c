@@ -35,14 +35,17 @@ static const struct applet applets[] = {
 	{ NULL, NULL, CAPS_NONE, 0 } /* keeps the array non-empty */
 };
 
-/* for (each applet built in) */
-#define EACH_APPLET(a) \
-	for (const struct applet *a = applets; a->name; a++) \
-		if (!a->main) {} else
+/* a, or the next applet after it that is built in; NULL at the end */
+static const struct applet *built(const struct applet *a)
+{
+	while (a->name && !a->main)
+		a++;
+	return a->name ? a : NULL;
+}
 
 static const struct applet *find(const char *name)
 {
-	EACH_APPLET(a)
+	for (const struct applet *a = built(applets); a; a = built(a + 1))
 		if (!strcmp(a->name, name))
 			return a;
 	return NULL;
@@ -50,7 +53,7 @@ static const struct applet *find(const char *name)
 
 static void list(FILE *fp)
 {
-	EACH_APPLET(a)
+	for (const struct applet *a = built(applets); a; a = built(a + 1))
 		fprintf(fp, "%s\n", a->name);
 }
 
@@ -63,7 +66,7 @@ static void usage(FILE *fp)
 	      "  --install [-s] DIR  create a link per applet in DIR (-s: symlinks)\n"
 	      "  APPLET --no-sandbox ...  run APPLET without seccomp and Landlock\n\n"
 	      "Applets:\n", fp);
-	EACH_APPLET(a)
+	for (const struct applet *a = built(applets); a; a = built(a + 1))
 		fprintf(fp, "  %s\n", a->name);
 	fputs("\nRun 'sockbox APPLET --help' for an applet's options.\n", fp);
 }
@@ -83,7 +86,7 @@ static int install(int symbolic, const char *dir)
 	/* one line however many links fail: the first failure and a count */
 	char first[PATH_MAX + 64] = "";
 	int failed = 0;
-	EACH_APPLET(a) {
+	for (const struct applet *a = built(applets); a; a = built(a + 1)) {
 		char path[PATH_MAX];
 		if (snprintf(path, sizeof path, "%s/%s", dir, a->name) >=
 		    (int)sizeof path) {
