@@ -7,6 +7,7 @@
 #include <linux/sockios.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 #include "caps.h"
 #include "err.h"
+#include "nsswitch.h"
 #include "sandbox.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -102,6 +104,10 @@ static const struct sandbox_rule rules[] = {
 	{ "prlimit64", SBX_STREAM_SERVER | SBX_CONNECT, SBX_SELF },
 	{ "bind", SBX_RESOLVER, SBX_ANY },
 	{ "uname", SBX_RESOLVER, SBX_ANY },  /* res_init: gethostname() */
+	/* name service modules (myhostname: is /proc/net/if_inet6 there?) */
+	{ "access", SBX_RESOLVER, SBX_ANY },
+	{ "faccessat", SBX_RESOLVER, SBX_ANY },
+	{ "faccessat2", SBX_RESOLVER, SBX_ANY },
 	/* files (Landlock says which) */
 	{ "openat", SBX_STREAM_SERVER | SBX_RESOLVER | SBX_READ_FILES, SBX_RDONLY },
 	{ "pread64", SBX_READ_FILES, SBX_ANY },
@@ -548,6 +554,32 @@ int sandbox_disabled(void)
 	return disabled || (e && *e && strcmp(e, "0") != 0);
 }
 
+/* The name service modules nsswitch.conf lists for hosts (myhostname,
+ * resolve, mdns4_minimal, ...) are loaded by the first lookup that needs
+ * them, which is after set-up: load them now, as glibc names them, so its
+ * own load finds them by name.  files and dns are part of the C library;
+ * a module that is not installed is skipped, as glibc skips it. */
+static void preload_nss_modules(void)
+{
+	char text[4096];
+	int fd = open("/etc/nsswitch.conf", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, text, sizeof text);
+	close(fd);
+	if (n <= 0)
+		return;
+	char svc[16][NSS_NAME_MAX];
+	int ns = nss_services(text, (size_t)n, "hosts", svc, 16);
+	for (int i = 0; i < ns; i++) {
+		char lib[NSS_NAME_MAX + 16];
+		if (!strcmp(svc[i], "files") || !strcmp(svc[i], "dns"))
+			continue;
+		snprintf(lib, sizeof lib, "libnss_%s.so.2", svc[i]);
+		(void)dlopen(lib, RTLD_NOW | RTLD_NODELETE);
+	}
+}
+
 void sandbox_enter(const struct sandbox_policy *p, int verbose)
 {
 	struct sandbox_policy pol = *p;
@@ -573,6 +605,8 @@ void sandbox_enter(const struct sandbox_policy *p, int verbose)
 	 * load then finds it by name, without opening anything). */
 	if (p->needs & SBX_THREADS)
 		(void)dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE);
+	if (p->needs & SBX_RESOLVER)
+		preload_nss_modules();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0) {
 		if (verbose)
 			err_sys("sandbox: no_new_privs unavailable, running unconfined");

@@ -173,6 +173,20 @@ rc=$?
 [ $rc = 28 ] && ok "http-get from a name, stalled for 2.5 s under the sandbox: exit 28" ||
 	fail "http-get from a name, stalled for 2.5 s under the sandbox: exit 28" "exit $rc: $(cat "$TEST_TMP/he.err")"
 
+# a name service module (nsswitch.conf "hosts: myhostname", /etc/hosts
+# empty, in a mount namespace): loaded before the sandbox, so the lookups
+# after set-up still go through it
+if ldconfig -p | grep -q 'libnss_myhostname.so.2 '; then
+	printf 'hosts: myhostname\n' >"$TEST_TMP/nss.conf"; : >"$TEST_TMP/hosts.empty"
+	nssrun() { unshare -m -- sh -c 'mount --bind "$0" /etc/nsswitch.conf && mount --bind "$1" /etc/hosts && shift && exec "$@"' "$TEST_TMP/nss.conf" "$TEST_TMP/hosts.empty" "$@"; }
+	nssrun "$B/probe" -t 5 --no-sandbox "tcp://localhost:$H_PORT" >"$TEST_TMP/nss.out" 2>&1
+	nrc=$?
+	nssrun "$B/probe" -t 5 "tcp://localhost:$H_PORT" "http://localhost:$H_PORT/full" >>"$TEST_TMP/nss.out" 2>&1
+	expect_eq "name service module (myhostname) under the sandbox: probe resolves localhost as unconfined" "0 0" "$nrc $?"
+	nssrun "$B/http-get" -s "http://localhost:$H_PORT/full" >"$TEST_TMP/nss.body" 2>>"$TEST_TMP/nss.out"
+	expect_eq "name service module (myhostname) under the sandbox: http-get" "0 hello" "$? $(cat "$TEST_TMP/nss.body")"
+else skip "name service module under the sandbox" "libnss-myhostname not installed"; fi
+
 # probe: a wait that keeps retrying (a name, so lookups run in threads
 # after set-up; an icmp target, so root kept CAP_NET_RAW for set-up)
 closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
