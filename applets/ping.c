@@ -60,7 +60,7 @@
 #define MAX_DATALEN_ANY (1 << 20)  /* larger -s is refused (iputils: any int) */
 #define RX_CAP (65536 + 128)
 #define OUT_CAP 16384
-#define NI_TEXT_CAP (256 * 1024) /* a reply's text is cut here */
+#define NI_TEXT_CAP ((size_t)256 * 1024) /* a reply's text is cut here */
 #define TX_MIN (NODEINFO_HDR_LEN + NODEINFO_SUBJECT_MAX)
 
 enum {
