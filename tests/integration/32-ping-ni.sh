@@ -209,6 +209,17 @@ for m in short empty cut escape badptr hdr nonce badcode badqtype; do
 	if [ "$rc" -le 1 ]; then ok "malformed reply ($m): exit $rc"
 	else fail "malformed reply ($m): exit $rc" "$out"; fi
 done
+# --json: the reply object carries the text
+echo ok >"$MODE"
+out=$(T "${NSC[@]}" "$PING" --json -n -c 1 -W 1 -N name fd00:14::2 2>&1)
+if python3 -c '
+import json, sys
+L = [json.loads(l) for l in sys.stdin.read().splitlines()]
+R = [o for o in L if o["type"] == "reply"]
+assert len(R) == 1 and R[0]["nodeinfo"] == "SbHost.Example., short; seq=1;" and R[0]["time_ms"] is None, R
+assert L[-1]["type"] == "summary" and L[-1]["received"] == 1 and L[-1]["exit"] == 0, L[-1]
+' <<<"$out"; then ok "--json: a node information reply with its text"
+else fail "--json: a node information reply with its text" "$out"; fi
 stop_server NIR KILL
 
 # ---- -v: the IP header quoted in ICMP messages -------------------------------
