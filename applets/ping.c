@@ -42,6 +42,7 @@
 #include "icmp.h"
 #include "json.h"
 #include "net.h"
+#include "nodeinfo.h"
 #include "num.h"
 #include "opt.h"
 #include "pingfmt.h"
@@ -59,6 +60,8 @@
 #define MAX_DATALEN_ANY (1 << 20)  /* larger -s is refused (iputils: any int) */
 #define RX_CAP (65536 + 128)
 #define OUT_CAP 16384
+#define NI_TEXT_CAP ((size_t)256 * 1024) /* a reply's text is cut here */
+#define TX_MIN (NODEINFO_HDR_LEN + NODEINFO_SUBJECT_MAX)
 
 enum {
 	OPT_JSON_ = OPT_LONG + 1, OPT_MAXLOSS, OPT_MAXRTT, OPT_UNTIL,
@@ -84,7 +87,7 @@ static const struct opt ping_opts[] = {
 	{ 'm', NULL, "MARK", "SO_MARK the packets (needs CAP_NET_ADMIN)" },
 	{ 'M', NULL, "do|want|dont|probe", "path-MTU discovery strategy" },
 	{ 'n', "numeric", NULL, "no reverse DNS lookups" },
-	{ 'N', NULL, "QUERY", "IPv6 node information query (not supported)" },
+	{ 'N', NULL, "QUERY", "IPv6 node information query (RFC 4620; -N help lists them)" },
 	{ 'O', "outstanding", NULL, "report probes still unanswered when the next is sent" },
 	{ 'p', "pattern", "HEX", "fill the payload with up to 16 pattern bytes" },
 	{ 'q', "quiet", NULL, "print only the header and the statistics" },
@@ -164,7 +167,13 @@ struct ping {
 	uid_t uid;
 	int fd, raw, v6;
 	int have_src;
-	int ni, multicast, optlen;
+	int ni;                     /* -N asked for a query (nq.qtype >= 0) */
+	int ni_on;                  /* ... and the target is IPv6: queries go out */
+	int multicast, optlen;
+	struct nodeinfo_q nq;       /* -N: the query */
+	uint64_t ni_secret;         /* -N: nonces are derived from it */
+	char *ni_text;              /* -N: a reply's text, NI_TEXT_CAP bytes */
+	char *ni_line;              /* -N: the whole reply line */
 	int last_send_errno;        /* --until-reply: say each error once */
 	int json_early;             /* --json seen before parsing */
 	int timing;
@@ -369,6 +378,8 @@ SETUP static void json_reply(struct ping *p, const struct pingfmt_reply *r)
 	json_bool(&j, "dup", r->dup);
 	json_bool(&j, "bad_checksum", r->bad_csum);
 	json_bool(&j, "truncated", r->truncated);
+	if (r->body)
+		json_str(&j, "nodeinfo", r->body[0] == ' ' ? r->body + 1 : r->body);
 	json_end(&j, stdout);
 }
 
@@ -464,19 +475,86 @@ static const char *opt_addr_name(void *ctx, uint32_t addr)
 }
 
 /* A redirect or source quench about one of our probes (raw IPv4 only: it
- * is not an error, nothing is counted): "From GW: icmp_seq=N TEXT". */
-SETUP static void print_advice(struct ping *p, const struct icmp_msg *m,
+ * is not an error, nothing is counted): "From GW: icmp_seq=N TEXT", and
+ * with -v the quoted IP header (iputils' pr_iph(), its options too). */
+SETUP static void print_advice(struct ping *p, const struct icmp_msg *m, size_t n,
                                const struct sockaddr_storage *from, socklen_t fromlen)
 {
-	char text[128], who[NI_MAXHOST + 130], line[NI_MAXHOST + 300];
+	char text[160], who[NI_MAXHOST + 130], line[NI_MAXHOST + 300];
 
 	if (p->o.quiet || p->o.flood || p->o.json)
 		return;
-	icmp_error_text(0, m->type, m->code, m->info, text, sizeof text);
+	snprintf(text, sizeof text, "%s", m->csum_ok ? "" : "(BAD CHECKSUM)");
+	icmp_error_text(0, m->type, m->code, m->info, text + strlen(text),
+	                sizeof text - strlen(text));
 	/* iputils' line for these has a colon after the address */
 	snprintf(who, sizeof who, "%s:", display(p, (const struct sockaddr *)from, fromlen));
 	out_line(p, line, pingfmt_error(line, sizeof line, wall_stamp(p), who, m->seq, text),
 	         sizeof line);
+	if (!p->o.verbose)
+		return;
+	/* the quoted header after ours and the 8-byte ICMP header
+	 * (icmp_parse() checked both are there) */
+	size_t hl = (size_t)(p->rx[0] & 0x0f) * 4;
+	const uint8_t *q = p->rx + hl + ICMP_HDR_LEN;
+	size_t qlen = n - hl - ICMP_HDR_LEN, qhl = (size_t)(q[0] & 0x0f) * 4;
+	char dump[2048];
+	out_line(p, dump, pingfmt_iphdr(dump, sizeof dump, q, qlen), sizeof dump);
+	if (qhl > 20 && qhl <= qlen)
+		out_line(p, dump, pingfmt_ipopts(dump, sizeof dump, q + 20, qhl - 20, &p->rr, 0,
+		                                 opt_addr_name, p), sizeof dump);
+}
+
+/* -N: a node information reply (iputils' gather_statistics() with
+ * pr_niquery_reply(): no times, "seq=" from the nonce). */
+SETUP static int on_ni_reply(struct ping *p, size_t n, struct msghdr *msg,
+                             const struct sockaddr_storage *from)
+{
+	struct pingfmt_reply r;
+	int seq = nodeinfo_reply_seq(p->ni_secret, p->rx, n);
+
+	if (seq < 0)
+		return 0;                          /* not our nonce */
+	memset(&r, 0, sizeof r);
+	r.seq = (uint16_t)seq;
+	r.ttl = cmsg_ttl(msg);
+	r.bytes = n;
+	p->received++;
+	pingseq_ack(&p->seq, r.seq);
+	if (pingseq_mark(&p->seq, r.seq)) {
+		p->dups++;
+		p->received--;
+		r.dup = 1;
+	}
+	if (p->sent_at)
+		p->sent_at[r.seq] = -1;
+	if (p->o.quiet)
+		return 1;
+	if (p->o.flood && !p->o.json) {
+		out_str(p, "\b \b");
+		if (p->o.audible)
+			out_str(p, "\a");
+		return 1;
+	}
+	if (r.dup && p->multicast && !p->o.verbose && !p->o.json)
+		r.dup = 0;
+	if (p->o.verbose && (p->raw || p->o.sc.ident >= 0)) {
+		r.has_ident = 1;
+		r.ident = p->raw ? p->ident : (unsigned)p->o.sc.ident;
+	}
+	nodeinfo_reply_text(p->ni_text, NI_TEXT_CAP, p->rx, n);
+	r.body = p->ni_text;
+	r.tail = p->o.audible ? "\a" : "";
+	r.wall_us = wall_stamp(p);
+	r.from = same_addr(p, from) ? p->dst_disp
+	                            : display(p, (const struct sockaddr *)from, msg->msg_namelen);
+	if (p->o.json) {
+		json_reply(p, &r);
+		return 1;
+	}
+	size_t cap = NI_TEXT_CAP + NI_MAXHOST + 512;
+	out_line(p, p->ni_line, pingfmt_reply(p->ni_line, cap, &r), cap);
+	return 1;
 }
 
 /* One packet from the socket.  Returns 1 when it was one of ours. */
@@ -484,8 +562,14 @@ static int handle_packet(struct ping *p, size_t n, struct msghdr *msg,
                          const struct sockaddr_storage *from, int64_t now)
 {
 	struct icmp_msg m;
-	enum icmp_kind k = icmp_parse(p->form, p->rx, n, &m);
-	int ttl = m.ttl;
+	enum icmp_kind k;
+	int ttl;
+
+	/* -N: only node information replies pass the socket's filter */
+	if (p->ni_on)
+		return n && p->rx[0] == NODEINFO_REPLY ? on_ni_reply(p, n, msg, from) : 0;
+	k = icmp_parse(p->form, p->rx, n, &m);
+	ttl = m.ttl;
 
 	if (k == ICMP_REPLY) {
 		if (p->raw && m.id != p->ident)
@@ -515,7 +599,7 @@ static int handle_packet(struct ping *p, size_t n, struct msghdr *msg,
 		if (ours && !advice)
 			pingseq_ack(&p->seq, m.seq);
 		else if (ours)
-			print_advice(p, &m, from, msg->msg_namelen);
+			print_advice(p, &m, n, from, msg->msg_namelen);
 		return 0;
 	}
 	return 0;
@@ -692,8 +776,12 @@ static void send_probe(struct ping *p)
 		                                   pingseq_last(&p->seq)), sizeof line);
 	}
 	now = clock_mono_ns();
-	len = ICMP_HDR_LEN + p->o.datalen;
-	icmp_echo_stamp(p->tx, len, p->v6, seq, now);
+	if (p->ni_on) {
+		len = nodeinfo_query_build(p->tx, TX_MIN, &p->nq, p->ni_secret, seq);
+	} else {
+		len = ICMP_HDR_LEN + p->o.datalen;
+		icmp_echo_stamp(p->tx, len, p->v6, seq, now);
+	}
 	r = sendto(p->fd, p->tx, len, 0, (struct sockaddr *)&p->dst, p->dstlen);
 	if (r < 0 && (errno == EAGAIN || errno == ENOBUFS || errno == ENOMEM)) {
 		/* Queue full: try again a little later, nothing was sent. */
@@ -862,6 +950,11 @@ static void run(struct ping *p)
 				wait = 2 * p->st.max_ns;
 				if (wait < p->o.interval_ns)
 					wait = p->o.interval_ns;
+				/* no rtt (-N, small -s) and no interval (-f):
+				 * iputils disarms its timer and waits for the
+				 * count; -W bounds that wait here */
+				if (wait == 0)
+					wait = p->o.linger_ns;
 			}
 			exit_at = now + wait;
 		}
@@ -1057,35 +1150,69 @@ SETUP static long arg_hexdec(const char *s, char **end)
 	return (long)(int)strtol(s, end, 10);
 }
 
-static const char *const ni_queries[] = {
-	"name", "fqdn", "ipv6", "ipv6-all", "ipv6-compatible", "ipv6-linklocal",
-	"ipv6-sitelocal", "ipv6-global", "ipv4", "ipv4-all", NULL,
-};
-
-/* -N: iputils' argument check and help; the query itself is refused
- * later for IPv6 targets (see the man page). */
-SETUP static void ni_option(const char *a)
+/* -N: iputils' sub-options, messages and exit codes.  A bad argument
+ * or a conflict prints the list on stderr and exits 2 (the conflict's
+ * own line goes to stdout, which iputils flushes at exit: after it). */
+SETUP static void ni_option(struct ping *p, const char *a)
 {
-	static const char help[] =
-		"ping -6 -N <nodeinfo opt>\nHelp:\n  help\nQuery:\n  name\n  ipv6\n"
-		"  ipv6-all\n  ipv6-compatible\n  ipv6-global\n  ipv6-linklocal\n"
-		"  ipv6-sitelocal\n  ipv4\n  ipv4-all\nSubject:\n  subject-ipv6=addr\n"
-		"  subject-ipv4=addr\n  subject-name=name\n  subject-fqdn=name\n";
-	static const char *const subj[] = {
-		"subject-ipv6=", "subject-ipv4=", "subject-name=", "subject-fqdn=", NULL,
-	};
+	const char *val;
+	enum nodeinfo_opt k = nodeinfo_option(&p->nq, a, &val);
+	const char *late = NULL;
 
-	if (!strcmp(a, "help")) {
-		fputs(help, stdout);
+	switch (k) {
+	case NODEINFO_OPT_DONE:
+		return;
+	case NODEINFO_OPT_HELP:
+		fputs(nodeinfo_help(), stdout);
 		exit(0);
+	case NODEINFO_OPT_SUBJ_IPV6:
+	case NODEINFO_OPT_SUBJ_IPV4: {
+		struct addrinfo hints, *res = NULL;
+		int v6 = k == NODEINFO_OPT_SUBJ_IPV6, r;
+		memset(&hints, 0, sizeof hints);
+		hints.ai_family = v6 ? AF_INET6 : AF_INET;
+		hints.ai_socktype = SOCK_DGRAM;
+		hints.ai_flags = AI_CANONNAME;
+		r = getaddrinfo(val, NULL, &hints, &res);
+		if (r) {
+			err_msg("%s: %s", val, gai_strerror(r));
+			break;
+		}
+		if (v6)
+			nodeinfo_subject_addr(&p->nq, NODEINFO_SUBJ_IPV6, (const uint8_t *)
+			                      &((struct sockaddr_in6 *)(void *)res->ai_addr)->sin6_addr, 16);
+		else
+			nodeinfo_subject_addr(&p->nq, NODEINFO_SUBJ_IPV4, (const uint8_t *)
+			                      &((struct sockaddr_in *)(void *)res->ai_addr)->sin_addr, 4);
+		freeaddrinfo(res);
+		return;
 	}
-	for (int i = 0; ni_queries[i]; i++)
-		if (!strcmp(a, ni_queries[i]))
-			return;
-	for (int i = 0; subj[i]; i++)
-		if (!strncmp(a, subj[i], strlen(subj[i])))
-			return;
-	fputs(help, stderr);
+	case NODEINFO_OPT_SUBJ_NAME:
+	case NODEINFO_OPT_SUBJ_FQDN: {
+		char cname[1100];
+		int r = nodeinfo_subject_name(&p->nq, val, k == NODEINFO_OPT_SUBJ_FQDN,
+		                              cname, sizeof cname);
+		if (r <= NODEINFO_IDN_NAME_LONG)
+			bad_value(p, 2, "IDN encoding error: %s", nodeinfo_idn_error(r));
+		if (r == -2)
+			bad_value(p, 1, "too long scope name");
+		if (r < 0)
+			bad_value(p, 1, "inappropriate subject name: %s", cname);
+		return;
+	}
+	case NODEINFO_OPT_QCONFLICT:
+		late = "Qtype conflict\n";
+		break;
+	case NODEINFO_OPT_SCONFLICT:
+		late = "Subject type conflict\n";
+		break;
+	case NODEINFO_OPT_UNKNOWN:
+		break;
+	}
+	fputs(nodeinfo_help(), stderr);
+	fflush(stderr);
+	if (late)
+		fputs(late, stdout);
 	exit(2);
 }
 
@@ -1100,7 +1227,7 @@ SETUP static void parse_args(struct ping *p, int argc, char **argv)
 	struct ping_opts *o = &p->o;
 	struct pingsock_cfg *sc = &o->sc;
 	struct opt_state st;
-	int c, ni = 0;
+	int c;
 
 	o->interval_ns = NS_PER_SEC;
 	o->linger_ns = 10 * NS_PER_SEC;
@@ -1111,6 +1238,7 @@ SETUP static void parse_args(struct ping *p, int argc, char **argv)
 	sc->pmtudisc = PINGSOCK_PMTU_UNSET;
 	sc->ts = PINGSOCK_TS_NONE;
 	sc->ident = -1;
+	nodeinfo_init(&p->nq);
 	p->uid = getuid();
 	for (int k = 1; k < argc && strcmp(argv[k], "--"); k++)
 		if (!strcmp(argv[k], "--json"))
@@ -1177,7 +1305,7 @@ SETUP static void parse_args(struct ping *p, int argc, char **argv)
 				bad_value(p, 2, "invalid -M argument: %s", st.arg);
 			break;
 		case 'n': o->numeric = 1; break;
-		case 'N': ni_option(st.arg); ni = 1; break;
+		case 'N': ni_option(p, st.arg); break;
 		case 'O': o->outstanding = 1; break;
 		case 'p':
 			o->patlen = icmp_pattern_parse(st.arg, o->pattern);
@@ -1256,7 +1384,7 @@ SETUP static void parse_args(struct ping *p, int argc, char **argv)
 	if (st.ind + 1 < argc)
 		usage_error("only one destination may be given (iputils' source routes are not supported)");
 	o->target = argv[st.ind];
-	p->ni = ni;
+	p->ni = p->nq.qtype >= 0;
 	if (o->flood && !o->interval_set)
 		o->interval_ns = 0;
 	if (o->json)
@@ -1368,6 +1496,25 @@ SETUP static void parse_iface(struct ping *p)
 	}
 }
 
+/* -e 0 or -N without CAP_NET_RAW: iputils' lines from its socket
+ * creation (before the name is resolved), one attempt per address
+ * family it tries (-v says both), and exit 2. */
+__attribute__((noreturn))
+SETUP static void raw_refused(struct ping *p)
+{
+	int tries = p->o.verbose && p->o.family == AF_UNSPEC ? 2 : 1;
+
+	if (p->o.json)
+		setup_die(p, "permission", 2, "socket: Operation not permitted");
+	for (int i = 0; i < tries; i++) {
+		err_msg("socktype: SOCK_RAW");
+		err_num(EPERM, "socket");
+	}
+	if (geteuid() != 0)
+		err_msg("=> missing cap_net_raw+p capability or setuid?");
+	exit(2);
+}
+
 SETUP static int retryable(const struct pingsock_err *e)
 {
 	if (!strcmp(e->code, "resolve"))
@@ -1386,19 +1533,21 @@ SETUP static void setup_target(struct ping *p)
 	char last[sizeof ((struct pingsock_err *)0)->msg] = "";
 	int opened = 0;
 
+	if ((sc->ident == 0 || p->nq.qtype >= 0 || p->nq.subject_len) && !caps_have(CAP_NET_RAW))
+		raw_refused(p);
+
 	for (;;) {
 		struct pingsock_err e;
 		int r;
 
 		memset(&e, 0, sizeof e);
 		r = resolve(p, &e);
-		if (r == 0 && p->ni && p->v6)
-			setup_die(p, "setup", 2, "-N: ICMPv6 node information queries are not supported");
 		if (r == 0 && p->o.datalen > MAX_DATALEN_ANY)
 			setup_die(p, "usage", 1, "packet size too large");
 		if (r == 0 && !opened) {
 			sc->v6 = p->v6;
-			sc->force_raw = sc->ident == 0;
+			/* -e 0 and -N: only a raw socket will do (iputils) */
+			sc->force_raw = sc->ident == 0 || p->nq.qtype >= 0 || p->nq.subject_len;
 			if (pingsock_open(&p->ps, sc, &e) < 0)
 				setup_die(p, e.code, e.exit_code, e.msg);
 			opened = 1;
@@ -1449,6 +1598,8 @@ SETUP static void setup_socket(struct ping *p)
 	memset(&e, 0, sizeof e);
 	sc->ttl = p->o.ttl;
 	sc->datalen = p->o.datalen;
+	p->ni_on = p->ni && p->v6;
+	sc->nodeinfo = p->ni_on;
 	sc->preload = p->o.preload;
 	if ((sc->broadcast && !p->v6) || pingsock_multicast(&p->dst)) {
 		p->multicast = 1;
@@ -1517,6 +1668,21 @@ SETUP static void verbose_setup(struct ping *p)
 	fflush(stdout);
 }
 
+/* -N: the subject defaults to the target's address; nonces come from a
+ * random secret; the reply text may be long. */
+SETUP static void setup_nodeinfo(struct ping *p)
+{
+	if (!p->nq.subject_len || p->nq.subject_type < 0)
+		nodeinfo_subject_addr(&p->nq, NODEINFO_SUBJ_IPV6, (const uint8_t *)
+		                      &((struct sockaddr_in6 *)&p->dst)->sin6_addr, 16);
+	if (getrandom(&p->ni_secret, sizeof p->ni_secret, 0) != (ssize_t)sizeof p->ni_secret)
+		p->ni_secret = (uint64_t)clock_mono_ns() ^ ((uint64_t)getpid() << 32);
+	p->ni_text = malloc(NI_TEXT_CAP);
+	p->ni_line = malloc(NI_TEXT_CAP + NI_MAXHOST + 512);
+	if (!p->ni_text || !p->ni_line)
+		setup_die(p, "oom", 2, "memory allocation failed");
+}
+
 SETUP static void print_header(struct ping *p)
 {
 	if (p->o.json) {
@@ -1565,10 +1731,12 @@ int ping_main(int argc, char **argv)
 	/* Least privilege from here on: nothing effective, nothing permitted. */
 	if (caps_drop_all() < 0)
 		die_sys(2, "cannot drop capabilities");
-	p->tx = malloc(ICMP_HDR_LEN + p->o.datalen);
+	p->tx = malloc(ICMP_HDR_LEN + p->o.datalen < TX_MIN ? TX_MIN : ICMP_HDR_LEN + p->o.datalen);
 	if (!p->tx)
 		setup_die(p, "oom", 2, "memory allocation failed");
-	p->timing = p->o.datalen >= ICMP_TS_LEN;
+	p->timing = p->o.datalen >= ICMP_TS_LEN && !p->ni_on;
+	if (p->ni_on)
+		setup_nodeinfo(p);
 	pingseq_init(&p->seq);
 	stats_init(&p->st);
 	if (p->o.json) {
@@ -1598,6 +1766,8 @@ int ping_main(int argc, char **argv)
 	close(p->fd);
 	free(p->sent_at);
 	free(p->tx);
+	free(p->ni_text);
+	free(p->ni_line);
 	free(p);
 	return rc;
 }

@@ -88,7 +88,10 @@ int pingfmt_reply(char *buf, size_t n, const struct pingfmt_reply *r)
 	struct out o = out_init(buf, n);
 
 	put_stamp(&o, r->wall_us);
-	put(&o, "%zu bytes from %s: icmp_seq=%u", r->bytes, r->from, r->seq);
+	if (r->body)
+		put(&o, "%zu bytes from %s:%s", r->bytes, r->from, r->body);
+	else
+		put(&o, "%zu bytes from %s: icmp_seq=%u", r->bytes, r->from, r->seq);
 	if (r->has_ident)
 		put(&o, " ident=%u", r->ident);
 	if (r->ttl >= 0)
@@ -243,6 +246,36 @@ int pingfmt_error(char *buf, size_t n, int64_t wall_us, const char *from,
 
 	put_stamp(&o, wall_us);
 	put(&o, "From %s icmp_seq=%u %s\n", from, seq, text);
+	return o.len;
+}
+
+/* A 16-bit field read as a little-endian host reads it unconverted. */
+__attribute__((cold)) static unsigned le16(const uint8_t *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+__attribute__((cold)) int pingfmt_iphdr(char *buf, size_t n, const uint8_t *ip, size_t len)
+{
+	struct out o = out_init(buf, n);
+	char src[16], dst[16];
+	unsigned frag;
+
+	if (n)
+		buf[0] = '\0';
+	if (len < 20)
+		return 0;
+	frag = le16(ip + 6);
+	snprintf(src, sizeof src, "%u.%u.%u.%u", ip[12], ip[13], ip[14], ip[15]);
+	snprintf(dst, sizeof dst, "%u.%u.%u.%u", ip[16], ip[17], ip[18], ip[19]);
+	put(&o, "Vr HL TOS  Len   ID Flg  off TTL Pro  cks      Src      Dst Data\n");
+	put(&o, " %1x  %1x  %02x %04x %04x", ip[0] >> 4, ip[0] & 15u, ip[1], le16(ip + 2),
+	    le16(ip + 4));
+	put(&o, "   %1x %04x", (frag & 0xe000) >> 13, frag & 0x1fff);
+	put(&o, "  %02x  %02x %04x", ip[8], ip[9], le16(ip + 10));
+	put(&o, " %s ", src);
+	put(&o, " %s ", dst);
+	put(&o, "\n");
 	return o.len;
 }
 

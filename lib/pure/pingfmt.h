@@ -37,6 +37,8 @@ struct pingfmt_reply {
 	int has_ident;      /* -v with a known identifier: " ident=N" */
 	unsigned ident;
 	const char *tail;   /* appended before the newline (bell, IP options) */
+	const char *body;   /* non-NULL: printed instead of " icmp_seq=N" (a
+	                     * node information reply, -N) */
 };
 /* "[T] 64 bytes from A: icmp_seq=N ttl=N time=X ms (DUP!)\n". */
 int pingfmt_reply(char *buf, size_t n, const struct pingfmt_reply *r);
@@ -44,6 +46,16 @@ int pingfmt_reply(char *buf, size_t n, const struct pingfmt_reply *r);
 /* "[T] From A icmp_seq=N TEXT\n" (an ICMP error from the error queue). */
 int pingfmt_error(char *buf, size_t n, int64_t wall_us, const char *from,
                   uint16_t seq, const char *text);
+
+/* -v: the IPv4 header quoted in a redirect or source quench, as iputils'
+ * pr_iph() prints it:
+ * "Vr HL TOS  Len   ID Flg  off TTL Pro  cks      Src      Dst Data\n"
+ * " 4  5  00 5400 1c4a   2 0000  3f  01 5a3e 10.0.0.1  10.0.0.2 \n".
+ * iputils prints the length, identifier, fragment word and checksum
+ * without converting them from network order; the values here are those
+ * a little-endian machine (the reference's) prints.  ip holds len bytes,
+ * at least 20; the header's options are left to pingfmt_ipopts(). */
+int pingfmt_iphdr(char *buf, size_t n, const uint8_t *ip, size_t len);
 
 /* "[T] no answer yet for icmp_seq=N\n" (-O). */
 int pingfmt_noanswer(char *buf, size_t n, int64_t wall_us, uint16_t seq);

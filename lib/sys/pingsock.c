@@ -363,9 +363,14 @@ COLD static int configure_v6(struct pingsock *s, struct pingsock_cfg *c, struct 
 	if (s->raw) {
 		struct icmp6_filter f;
 		memset(&f, 0xff, sizeof f);
-		f.data[ICMPV6_ECHO_REPLY >> 5] &= ~(1u << (ICMPV6_ECHO_REPLY & 31));
-		for (int t = ICMPV6_DEST_UNREACH; t <= ICMPV6_PARAMPROB; t++)
-			f.data[t >> 5] &= ~(1u << (t & 31));
+		if (c->nodeinfo) {
+			/* iputils: node information replies only */
+			f.data[140 >> 5] &= ~(1u << (140 & 31));
+		} else {
+			f.data[ICMPV6_ECHO_REPLY >> 5] &= ~(1u << (ICMPV6_ECHO_REPLY & 31));
+			for (int t = ICMPV6_DEST_UNREACH; t <= ICMPV6_PARAMPROB; t++)
+				f.data[t >> 5] &= ~(1u << (t & 31));
+		}
 		if (setsockopt(s->fd, IPPROTO_ICMPV6, ICMPV6_FILTER, &f, sizeof f) < 0)
 			return fail(e, 2, errno, "setup", "setsockopt(ICMP6_FILTER)");
 	}

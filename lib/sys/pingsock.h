@@ -51,6 +51,8 @@ struct pingsock_cfg {
 	uint32_t flowlabel;
 	int ident;                     /* <0: random (raw) / kernel (dgram) */
 	int force_raw;                 /* -e 0: only a raw socket will do */
+	int nodeinfo;                  /* -N (IPv6): pass only node information
+	                                * replies (ICMPv6 type 140) */
 	size_t datalen;
 	int preload;
 	int sndbuf;                    /* 0: iputils' estimate */

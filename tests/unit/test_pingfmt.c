@@ -303,10 +303,33 @@ static void test_ipopts(void **state)
 	assert_int_equal(pingfmt_ipopts(b, sizeof b, bad, 4, &rr, 0, num_name, NULL), 0);
 }
 
+/* -v: the quoted header as iputils prints it on x86-64 (16-bit fields
+ * not converted from network order; golden from a source quench). */
+static void test_iphdr(void **st)
+{
+	char b[256];
+	const uint8_t ip[20] = { 0x45, 0, 0, 0x54, 0xc0, 0x0f, 0x40, 0, 0x40, 1, 0x82, 0xc1,
+	                         198, 18, 14, 1, 198, 18, 14, 2 };
+	(void)st;
+	int n = pingfmt_iphdr(b, sizeof b, ip, sizeof ip);
+	assert_string_equal(b, "Vr HL TOS  Len   ID Flg  off TTL Pro  cks      Src      Dst Data\n"
+	                       " 4  5  00 5400 0fc0   0 0040  40  01 c182 198.18.14.1  198.18.14.2 \n");
+	assert_int_equal(n, (int)strlen(b));
+	/* fragment bits as a little-endian host reads them: 0x2000 -> 1 */
+	const uint8_t fr[20] = { 0x46, 0x10, 0, 0, 0, 0, 0x00, 0x20, 1, 1 };
+	pingfmt_iphdr(b, sizeof b, fr, sizeof fr);
+	assert_true(strstr(b, "\n 4  6  10 0000 0000   1 0000  01  01 0000 0.0.0.0  0.0.0.0 \n") != NULL);
+	assert_int_equal(pingfmt_iphdr(b, sizeof b, ip, 19), 0);
+	assert_string_equal(b, "");
+	assert_int_equal(pingfmt_iphdr(b, 10, ip, sizeof ip), n);
+	assert_int_equal(strlen(b), 9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_iphdr),
 		cmocka_unit_test(test_ipopts),
 		cmocka_unit_test(test_time_decimals),
 		cmocka_unit_test(test_reply_lines),
