@@ -54,7 +54,7 @@ huge=$(head -c 3000 /dev/zero | tr '\0' b).invalid
 out=$("$B/udp-echo" -c 1 "x$huge" 7 2>&1); rc=$?
 [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 2 ] && [[ $out == *"operand too long"* ]] \
 	&& ok "udp-echo: a 3000-byte HOST is refused in one line plus Try" || fail "long HOST" "rc=$rc"
-out=$("$B/tcp-echo" -l -b "$(head -c 180 /dev/zero | tr '\0' c).$(head -c 52 /dev/zero | tr '\0' d).invalid" 0 2>&1); rc=$?
+out=$(offline "$B/tcp-echo" -l -b "$(head -c 180 /dev/zero | tr '\0' c).$(head -c 52 /dev/zero | tr '\0' d).invalid" 0 2>&1); rc=$?
 [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] && [[ $out == *": Name or service not known" || $out == *": "*"not known" || $out == *"failure"* ]] \
 	&& ok "tcp-echo: resolve failure of a long name: one line ending with the reason" \
 	|| fail "long name resolve" "rc=$rc $out"
