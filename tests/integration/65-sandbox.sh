@@ -121,7 +121,9 @@ kill "$pp" 2>/dev/null; wait "$pp" 2>/dev/null
 
 # tcp-watch (sock_diag, and --proc reading /proc/net/tcp under Landlock)
 for mode in "" "--proc"; do
-	out="$TEST_TMP/tw.out"
+	# (a file per run: the wait below must not find the last run's line
+	# before this run's shell has truncated it)
+	out="$TEST_TMP/tw${mode:-.diag}.out"
 	# shellcheck disable=SC2086
 	"$B/tcp-watch" --json --interval 0.2 $mode >"$out" 2>&1 &
 	tp=$!
