@@ -4,26 +4,12 @@
 #include <string.h>
 
 #include "json.h"
+#include "strbuf.h"
 
 static void put(struct json *j, const char *s, size_t n)
 {
-	if (j->failed)
-		return;
-	if (j->len + n + 1 > j->cap) {
-		size_t cap = j->cap ? j->cap : 256;
-		while (cap < j->len + n + 1)
-			cap *= 2;
-		char *b = realloc(j->buf, cap);
-		if (!b) {
-			j->failed = 1;
-			return;
-		}
-		j->buf = b;
-		j->cap = cap;
-	}
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
-	j->buf[j->len] = 0;
+	if (!j->failed && sb_grow_append(&j->buf, &j->len, &j->cap, s, n, 256) < 0)
+		j->failed = 1;
 }
 
 static void putc_(struct json *j, char c) { put(j, &c, 1); }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 #define IFNAME_MAX 16   /* IFNAMSIZ, without pulling in net/if.h */
 
 struct ni_optdef {
@@ -235,45 +237,23 @@ int nodeinfo_reply_seq(uint64_t secret, const uint8_t *msg, size_t len)
 
 /* ---- reply text ---------------------------------------------------------- */
 
-struct out {
-	char *buf;
-	size_t n;
-	size_t len;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	if (o->len < o->n)
-		r = vsnprintf(o->buf + o->len, o->n - o->len, fmt, ap);
-	else
-		r = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (r > 0)
-		o->len += (size_t)r;
-}
-
 /* iputils' putchar_safe(): printable as is, anything else as \ooo of the
  * (signed) char.  dn_expand() already escapes, so this rarely applies. */
-static void put_safe(struct out *o, unsigned char c)
+static void put_safe(struct strbuf *o, unsigned char c)
 {
 	if (c >= 0x20 && c < 0x7f)
-		put(o, "%c", c);
+		sb_printf(o, "%c", c);
 	else
-		put(o, "\\%03o", (unsigned)(int)(signed char)c);
+		sb_printf(o, "\\%03o", (unsigned)(int)(signed char)c);
 }
 
-static void put_names(struct out *o, const uint8_t *msg, size_t len)
+static void put_names(struct strbuf *o, const uint8_t *msg, size_t len)
 {
 	const uint8_t *h = msg + NODEINFO_HDR_LEN, *end = msg + len, *p = h + 4;
 	int continued = 0;
 
 	if (len < NODEINFO_HDR_LEN + 4) {
-		put(o, " parse error (too short)");
+		sb_printf(o, " parse error (too short)");
 		return;
 	}
 	while (p < end) {
@@ -281,25 +261,25 @@ static void put_names(struct out *o, const uint8_t *msg, size_t len)
 		int fqdn = 1, r;
 
 		if (continued)
-			put(o, ",");
+			sb_printf(o, ",");
 		r = dn_expand(h, end, p, name, sizeof name);
 		if (r < 0) {
-			put(o, " parse error (truncated)");
+			sb_printf(o, " parse error (truncated)");
 			break;
 		}
 		if (p + r < end && p[r] == 0)
 			fqdn = 0;
-		put(o, " ");
+		sb_printf(o, " ");
 		for (size_t i = 0; name[i]; i++)
 			put_safe(o, (unsigned char)name[i]);
 		if (fqdn)
-			put(o, ".");
+			sb_printf(o, ".");
 		p += r + !fqdn;
 		continued = 1;
 	}
 }
 
-static void put_addrs(struct out *o, const uint8_t *msg, size_t len, int qtype)
+static void put_addrs(struct strbuf *o, const uint8_t *msg, size_t len, int qtype)
 {
 	const uint8_t *p = msg + NODEINFO_HDR_LEN, *end = msg + len;
 	int af = qtype == NODEINFO_QTYPE_IPV4 ? AF_INET : AF_INET6;
@@ -310,23 +290,23 @@ static void put_addrs(struct out *o, const uint8_t *msg, size_t len, int qtype)
 		char a[INET6_ADDRSTRLEN];
 
 		if (continued)
-			put(o, ",");
+			sb_printf(o, ",");
 		if ((size_t)(end - p) < 4 + alen) {
-			put(o, " parse error (truncated)");
+			sb_printf(o, " parse error (truncated)");
 			break;
 		}
 		if (inet_ntop(af, p + 4, a, sizeof a))
-			put(o, " %s", a);
+			sb_printf(o, " %s", a);
 		p += 4 + alen;
 		continued = 1;
 	}
 	if (msg[7] & 1)
-		put(o, " (truncated)");
+		sb_printf(o, " (truncated)");
 }
 
 int nodeinfo_reply_text(char *buf, size_t n, const uint8_t *msg, size_t len)
 {
-	struct out o = { buf, n, 0 };
+	struct strbuf o = sb_init(buf, n);
 	int qtype;
 
 	if (n)
@@ -341,18 +321,18 @@ int nodeinfo_reply_text(char *buf, size_t n, const uint8_t *msg, size_t len)
 		else if (qtype == NODEINFO_QTYPE_IPV4 || qtype == NODEINFO_QTYPE_IPV6)
 			put_addrs(&o, msg, len, qtype);
 		else
-			put(&o, " unknown qtype(0x%02x)", qtype);
+			sb_printf(&o, " unknown qtype(0x%02x)", qtype);
 		break;
 	case 1:
-		put(&o, " refused");
+		sb_printf(&o, " refused");
 		break;
 	case 2:
-		put(&o, " unknown");
+		sb_printf(&o, " unknown");
 		break;
 	default:
 		/* iputils byte-swaps the one-byte code (ntohs): 3 -> 300 */
-		put(&o, " unknown code(%02x)", (unsigned)msg[1] << 8);
+		sb_printf(&o, " unknown code(%02x)", (unsigned)msg[1] << 8);
 	}
-	put(&o, "; seq=%u;", (unsigned)(msg[8] << 8 | msg[9]));
-	return o.len > (size_t)INT32_MAX ? INT32_MAX : (int)o.len;
+	sb_printf(&o, "; seq=%u;", (unsigned)(msg[8] << 8 | msg[9]));
+	return sb_done(&o);
 }

@@ -6,6 +6,7 @@
 
 #include "json.h"
 #include "probe_render.h"
+#include "strbuf.h"
 
 void pr_buf_free(struct pr_buf *b)
 {
@@ -23,23 +24,10 @@ void pr_buf_reset(struct pr_buf *b)
 
 static int put(struct pr_buf *b, const char *s, size_t n)
 {
-	if (b->failed)
+	if (b->failed || sb_grow_append(&b->buf, &b->len, &b->cap, s, n, 512) < 0) {
+		b->failed = 1;
 		return -1;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 512;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *nb = realloc(b->buf, cap);
-		if (!nb) {
-			b->failed = 1;
-			return -1;
-		}
-		b->buf = nb;
-		b->cap = cap;
 	}
-	memcpy(b->buf + b->len, s, n);
-	b->len += n;
-	b->buf[b->len] = 0;
 	return 0;
 }
 

@@ -6,61 +6,34 @@
 #include <stdio.h>
 
 #include "json.h"
-
-struct out {
-	char *buf;
-	size_t n, len;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	size_t room = o->len < o->n ? o->n - o->len : 0;
-	va_start(ap, fmt);
-	int r = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (r > 0)
-		o->len += (size_t)r;
-}
-
-static int done(const struct out *o)
-{
-	if (o->n && o->len >= o->n)
-		o->buf[o->n - 1] = 0;
-	return o->len > INT32_MAX ? INT32_MAX : (int)o->len;
-}
+#include "strbuf.h"
 
 int probe_fmt_ms(char *buf, size_t n, int64_t us)
 {
-	struct out o = { buf, n, 0 };
-	if (n)
-		buf[0] = 0;
+	struct strbuf o = sb_init(buf, n);
 	if (us < 0)
 		us = 0;
 	if (us >= 100000 - 50)
-		put(&o, "%" PRId64, (us + 500) / 1000);
+		sb_printf(&o, "%" PRId64, (us + 500) / 1000);
 	else if (us >= 10000 - 5)
-		put(&o, "%" PRId64 ".%01" PRId64, (us + 50) / 1000,
+		sb_printf(&o, "%" PRId64 ".%01" PRId64, (us + 50) / 1000,
 		    ((us + 50) % 1000) / 100);
 	else if (us >= 1000)
-		put(&o, "%" PRId64 ".%02" PRId64, (us + 5) / 1000,
+		sb_printf(&o, "%" PRId64 ".%02" PRId64, (us + 5) / 1000,
 		    ((us + 5) % 1000) / 10);
 	else
-		put(&o, "0.%03" PRId64, us);
-	return done(&o);
+		sb_printf(&o, "0.%03" PRId64, us);
+	return sb_done(&o);
 }
 
 int probe_fmt_ms3(char *buf, size_t n, int64_t us)
 {
-	struct out o = { buf, n, 0 };
-	if (n)
-		buf[0] = 0;
+	struct strbuf o = sb_init(buf, n);
 	if (us < 0)
-		put(&o, "-%" PRId64 ".%03" PRId64, -(us / 1000), -(us % 1000));
+		sb_printf(&o, "-%" PRId64 ".%03" PRId64, -(us / 1000), -(us % 1000));
 	else
-		put(&o, "%" PRId64 ".%03" PRId64, us / 1000, us % 1000);
-	return done(&o);
+		sb_printf(&o, "%" PRId64 ".%03" PRId64, us / 1000, us % 1000);
+	return sb_done(&o);
 }
 
 double probe_loss_pct(uint64_t transmitted, uint64_t received)
@@ -76,33 +49,33 @@ double probe_loss_pct(uint64_t transmitted, uint64_t received)
 
 int probe_report_text(char *buf, size_t n, const struct probe_summary *s)
 {
-	struct out o = { buf, n, 0 };
+	struct strbuf o = sb_init(buf, n);
 	char a[32], b[32], c[32], d[32];
 
 	if (n)
 		buf[0] = 0;
-	put(&o, "%" PRIu64 " %s transmitted, %" PRIu64 " received",
+	sb_printf(&o, "%" PRIu64 " %s transmitted, %" PRIu64 " received",
 	    s->transmitted, s->noun ? s->noun : "packets", s->received);
 	if (s->duplicates)
-		put(&o, ", +%" PRIu64 " duplicates", s->duplicates);
+		sb_printf(&o, ", +%" PRIu64 " duplicates", s->duplicates);
 	if (s->errors)
-		put(&o, ", +%" PRIu64 " errors", s->errors);
+		sb_printf(&o, ", +%" PRIu64 " errors", s->errors);
 	if (s->counts_extra)
-		put(&o, "%s", s->counts_extra);
+		sb_printf(&o, "%s", s->counts_extra);
 	if (s->transmitted) /* as iputils: no rate without a probe */
-		put(&o, ", %g%% packet loss, time %" PRId64 "ms",
+		sb_printf(&o, ", %g%% packet loss, time %" PRId64 "ms",
 		    probe_loss_pct(s->transmitted, s->received),
 		    (s->elapsed_us < 0 ? 0 : s->elapsed_us + 500) / 1000);
-	put(&o, "\n");
+	sb_printf(&o, "\n");
 	if (s->have_rtt) {
 		probe_fmt_ms3(a, sizeof a, s->min_us);
 		probe_fmt_ms3(b, sizeof b, s->avg_us);
 		probe_fmt_ms3(c, sizeof c, s->max_us);
 		probe_fmt_ms3(d, sizeof d, s->mdev_us);
-		put(&o, "rtt min/avg/max/mdev = %s/%s/%s/%s ms%s\n", a, b, c, d,
+		sb_printf(&o, "rtt min/avg/max/mdev = %s/%s/%s/%s ms%s\n", a, b, c, d,
 		    s->rtt_extra ? s->rtt_extra : "");
 	}
-	return done(&o);
+	return sb_done(&o);
 }
 
 static void rtt_key(struct json *j, const char *key, int have, int64_t us)
