@@ -324,13 +324,24 @@ if command -v nginx >/dev/null 2>&1; then
 	NGX=
 	for try in 1 2 3; do
 		NP=$(free_ports 1)
-		nginx_run "$ND" "$NP" "	server { listen 127.0.0.1:$NP; root $ND/www; }" && break
+		# /chunked/: the same files through sub_filter, which drops the
+		# length: nginx sends them chunked (32 KiB chunks, spliced)
+		nginx_run "$ND" "$NP" "	server { listen 127.0.0.1:$NP; root $ND/www;
+		location /chunked/ { alias $ND/www/; sub_filter 'sockbox-never-in-the-file' 'x';
+			sub_filter_types *; chunked_transfer_encoding on; } }" && break
 	done
 	if [ -n "${NGX:-}" ]; then
 		expect "nginx static file to stdout" 0 "" -o "$ND/got.bin" -s "http://127.0.0.1:$NP/file.bin"
 		check "nginx file is byte-exact" cmp "$ND/www/file.bin" "$ND/got.bin"
 		timeout 10 "$HG" "http://127.0.0.1:$NP/file.bin" | cmp - "$ND/www/file.bin" && ok "nginx file via stdout is byte-exact" || fail "nginx stdout cmp"
 		expect_err "nginx 404" 22 "404" -f "http://127.0.0.1:$NP/missing"
+		hg nginxchunked -s -D "$ND/chunked.hdr" -o "$ND/gotc.bin" "http://127.0.0.1:$NP/chunked/file.bin"
+		[ "$RC" = 0 ] && grep -qi "^Transfer-Encoding: chunked" "$ND/chunked.hdr" && cmp -s "$ND/www/file.bin" "$ND/gotc.bin" &&
+			ok "nginx chunked (sub_filter) to -o FILE: byte-exact" || fail "nginx chunked -o" "rc $RC $(cat "$ND/chunked.hdr" "$ERR")"
+		timeout 10 "$HG" -s "http://127.0.0.1:$NP/chunked/file.bin" | cmp -s - "$ND/www/file.bin" &&
+			ok "nginx chunked into a pipe: byte-exact" || fail "nginx chunked pipe"
+		hg nginxchunkednull -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$NP/chunked/file.bin"
+		expect_eq "nginx chunked to /dev/null: size_download" "0 3000007" "$RC $(cat "$OUT")"
 		hg nginxhead -I "http://127.0.0.1:$NP/file.bin"
 		[ "$RC" = 0 ] && grep -q "^Content-Length: 3000007" "$OUT" && ok "nginx HEAD" || fail "nginx HEAD" "$(cat "$OUT" "$ERR")"
 		kill "$NGX"; wait "$NGX" 2>/dev/null
