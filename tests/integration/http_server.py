@@ -243,12 +243,12 @@ def handle(conn, log, lock):
             elif a[0] == "sleep":
                 time.sleep(a[1])
             elif a[0] == "pieces":
-                # a[1], then a[2] cut at offsets a[3], 50 ms apart
+                # a[1], then a[2] cut at offsets a[3], 20 ms apart
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 conn.sendall(a[1])
                 prev = 0
                 for cut in a[3] + [len(a[2])]:
-                    time.sleep(0.05)
+                    time.sleep(0.02)
                     conn.sendall(a[2][prev:cut])
                     prev = cut
             elif a[0] == "slow":
