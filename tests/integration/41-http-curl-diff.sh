@@ -100,6 +100,9 @@ same_stdout "-w escapes and %%" -s -o /dev/null -w 'a\tb%%c\\n\n' "$U/cl"
 printf '%s' '%{http_code}:%{size_download}\n' >"$TEST_TMP/wfmt"
 same_stdout "-w @file" -s -o /dev/null -w "@$TEST_TMP/wfmt" "$U/cl"
 same_stdout "--max-filesize" -s --max-filesize 1000 "$U/big"
+for r in splice-close-data splice-close-next splice-bad-crlf; do
+	same_stdout "-w after a spliced chunked body fails: $r" -s -o /dev/null -w '%{size_download} %{exitcode}\n' "$U/$r"
+done
 same_stdout "-r (server ignores Range)" -s -r 0-4 "$U/cl"
 # deliberate: --max-filesize bounds a body of unknown length too (curl 7.88
 # checks only a Content-Length; curl 8.4 and later do as http-get)
