@@ -16,7 +16,7 @@
 # SINK=file to a file in a temporary directory (-o; on tmpfs when TMPDIR
 # is one).
 set -u
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit
 . ./lib.sh
 : "${SOCKBOX:?set SOCKBOX to the built binary}"
 ROUNDS=${ROUNDS:-7}
