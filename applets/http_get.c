@@ -1050,66 +1050,96 @@ static int pipe_to_out(struct hg *h, size_t n)
 	return 0;
 }
 
+/* Body bytes owed that go by splice: the rest of a Content-Length body or
+ * of a chunk of at least SPLICE_MIN bytes, down to its last byte (a small
+ * tail where the pipe ended inside it too: read, it would come with what
+ * follows it, up to a buffer's worth of body through user space); 0 when
+ * what comes next must be read (framing, small chunks). */
+static uint64_t splice_left(const struct hg *h)
+{
+	uint64_t whole = h->p.framing == HTTP_BODY_CHUNKED ? h->p.chunk_size
+	                                                   : h->p.content_length;
+	return whole >= SPLICE_MIN ? http_parse_body_left(&h->p) : 0;
+}
+
+/* Fill the empty pipe from the socket: the bytes in it (>0), or 0 to
+ * stop with *rc (R_DONE, an exit code) at the end of the stream or on an
+ * error. */
+static size_t fill_pipe(struct hg *h, struct transport *t, int *rc)
+{
+	for (;;) {
+		ssize_t n = splice(t->fd, NULL, h->pipefd[1], NULL, PIPE_CAP,
+		                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			if (h->progress)
+				progress(h, 0);
+			if (h->deadline >= 0 && clock_mono_ns() >= h->deadline) {
+				*rc = timeout_error(h, "receive");
+				return 0;
+			}
+			return (size_t)n;
+		}
+		if (n == 0) {
+			struct http_event ev;
+			http_parse_eof(&h->p, &ev);
+			*rc = on_event(h, &ev);
+			if (!*rc)
+				*rc = R_DONE;
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EINTR) {
+			*rc = fail_with(h, EX_RECV, "receive: %s", strerror(errno));
+			return 0;
+		}
+		*rc = wait_in(h, t);
+		if (*rc)
+			return 0;
+	}
+}
+
 /* The rest of the body goes socket -> pipe -> output inside the kernel:
  * body bytes are spliced out of the pipe, and only what the parser must
  * see (chunk framing, trailers, chunks under SPLICE_MIN) is read from the
- * pipe and fed.  Returns R_DONE or an exit code. */
+ * pipe and fed.  A large chunk costs two calls beside the pipe's fills:
+ * one read of its framing (the CRLF ending the chunk before it and its
+ * size line, whose length is learnt from the chunk before, so no body
+ * byte is read with it) and one splice of its data.  Returns R_DONE or
+ * an exit code. */
 static int splice_stream(struct hg *h, struct transport *t)
 {
 	size_t in_pipe = 0, guess = 16, framing = 0;
 
 	for (;;) {
-		uint64_t left;
+		uint64_t left, before;
 		ssize_t n;
+		size_t k;
 		int rc;
 
-		if (in_pipe == 0) {
-			n = splice(t->fd, NULL, h->pipefd[1], NULL, PIPE_CAP,
-			           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n == 0) {
-				struct http_event ev;
-				http_parse_eof(&h->p, &ev);
-				rc = on_event(h, &ev);
-				return rc ? rc : R_DONE;
-			}
-			if (n < 0) {
-				if (errno != EAGAIN && errno != EINTR)
-					return fail_with(h, EX_RECV, "receive: %s",
-					                 strerror(errno));
-				rc = wait_in(h, t);
-				if (rc)
-					return rc;
-				continue;
-			}
-			in_pipe = (size_t)n;
-			if (h->progress)
-				progress(h, 0);
-			if (h->deadline >= 0 && clock_mono_ns() >= h->deadline)
-				return timeout_error(h, "receive");
-		}
-		left = http_parse_body_left(&h->p);
-		if (left >= SPLICE_MIN) {
+		if (in_pipe == 0 && (in_pipe = fill_pipe(h, t, &rc)) == 0)
+			return rc;
+		left = splice_left(h);
+		if (left > 0) {
 			size_t m = left < in_pipe ? (size_t)left : in_pipe;
-			rc = pipe_to_out(h, m);
-			if (rc)
-				return rc;
-			in_pipe -= m;
 			h->body_bytes += m;
-			http_parse_body_skip(&h->p, m);
 			if (h->o.max_filesize && h->body_bytes > h->o.max_filesize)
 				return fail_with(h, EX_FILESIZE,
 				                 "body exceeds --max-filesize %llu",
 				                 (unsigned long long)h->o.max_filesize);
-			if (left == m) {   /* body or chunk complete: DONE? */
-				rc = feed(h, h->rbuf, 0);
-				if (rc)
-					return rc;
-			}
+			rc = pipe_to_out(h, m);
+			if (rc)
+				return rc;
+			in_pipe -= m;
+			http_parse_body_skip(&h->p, m);
+			/* a Content-Length body ends here: DONE */
+			if (left == m && h->p.framing != HTTP_BODY_CHUNKED &&
+			    (rc = feed(h, h->rbuf, 0)) != 0)
+				return rc;
 			continue;
 		}
-		/* framing: read about one chunk header (the last one's size);
+		/* framing: about one chunk header (the last one's length);
 		 * small chunks and the rest: a buffer's worth */
-		size_t k = left == 0 && h->p.framing == HTTP_BODY_CHUNKED ? guess : RECV_BUF;
+		left = http_parse_body_left(&h->p);
+		k = left == 0 && h->p.framing == HTTP_BODY_CHUNKED ? guess : RECV_BUF;
 		if (k > in_pipe)
 			k = in_pipe;
 		n = read(h->pipefd[0], h->rbuf, k);
@@ -1119,7 +1149,7 @@ static int splice_stream(struct hg *h, struct transport *t)
 			return fail_with(h, EX_RECV, "receive: %s",
 			                 n < 0 ? strerror(errno) : "pipe closed");
 		in_pipe -= (size_t)n;
-		uint64_t before = h->p.body_bytes;
+		before = h->p.body_bytes;
 		rc = feed(h, h->rbuf, (size_t)n);
 		if (rc)
 			return rc;

@@ -347,6 +347,7 @@ static enum http_err parse_chunk_size(struct http_parser *p)
 				return HTTP_E_CHUNK_EXT;
 	}
 	p->remaining = v;
+	p->chunk_size = v;
 	return HTTP_E_NONE;
 }
 

@@ -129,6 +129,8 @@ struct http_parser {
 	enum http_framing framing;  /* of the final response */
 	uint64_t content_length;    /* when framing == HTTP_BODY_LENGTH */
 	uint64_t body_bytes;        /* body bytes delivered so far */
+	uint64_t chunk_size;        /* chunked: the size of the current (or
+	                             * last) chunk, from its size line */
 	int keep_alive;             /* connection could be reused after DONE */
 	/* Private. */
 	int head;

@@ -5,6 +5,7 @@
  *   /cl     1 GiB with Content-Length
  *   /c16k   1 GiB in 16 KiB chunks
  *   /c100   100 MiB in 100-byte chunks
+ *   /c1m    1 GiB in 1 MiB chunks
  * Bodies are prebuilt 1-4 MiB blocks written with write(2), so the server's
  * cost per byte is one kernel copy and no interpreter: the client is what
  * is measured. */
@@ -80,8 +81,10 @@ static void serve(int c)
 				return;
 	} else {
 		int small = strncmp(req + (head ? 5 : 4), "/c100 ", 6) == 0;
-		size_t len, size = small ? 100 : 16384;
-		size_t count = small ? 8192 : 256;   /* ~800 KiB / 4 MiB blocks */
+		int large = strncmp(req + (head ? 5 : 4), "/c1m ", 5) == 0;
+		size_t len, size = small ? 100 : large ? MIB : 16384;
+		/* ~800 KiB / 4 MiB blocks */
+		size_t count = small ? 8192 : large ? 4 : 256;
 		unsigned long long total = small ? 100ull * MIB : GIB;
 		char *b = chunk_block(size, count, &len);
 		const char *h = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";

@@ -67,6 +67,80 @@ SOCKBOX_NO_SPLICE=1 timeout 10 "$HG" -s "$U/big-chunks" | cmp -s - "$TEST_TMP/bi
 expect_err "closed inside a large chunk" 18 "before the last chunk" -o "$TEST_TMP/lct" "$U/big-chunks-truncated"
 expect_err "large chunk not followed by CRLF" 56 "not followed by CRLF" -o "$TEST_TMP/lcb" "$U/big-chunks-bad-crlf"
 
+# --- chunked bodies around the splice threshold (chunks of >= 4 KiB are
+# spliced socket -> pipe -> output, only their framing is read) ---
+mkdir -p "$TEST_TMP/ref"
+ref() { # ROUTE FILE: the body a client must write for ROUTE
+	python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import http_server as s
+sys.stdout.buffer.write(s.REF[sys.argv[2]])' "$HERE" "$1" >"$2"
+}
+# same_body NAME FILE ROUTE ARGS...: http-get ARGS writes the body of
+# ROUTE to FILE (-o FILE is among ARGS, or FILE is its stdout), exit 0
+same_body() {
+	local name=$1 f=$2 route=$3; shift 3
+	[ -e "$TEST_TMP/ref$route" ] || ref "$route" "$TEST_TMP/ref$route"
+	if cmp -s "$TEST_TMP/ref$route" "$f" && [ "$RC" = 0 ]; then ok "$name: byte-exact"
+	else fail "$name" "exit $RC; $(cmp "$TEST_TMP/ref$route" "$f" 2>&1); $(cat "$ERR" 2>/dev/null)"; fi
+}
+for route in /splice-threshold /splice-split; do
+	# the threshold sizes (4095, 4096, 4097, ...) and the dribbled framing
+	hg "spl-file$route" -s -o "$TEST_TMP/spl.file" "$U$route"
+	same_body "$route to -o FILE" "$TEST_TMP/spl.file" "$route"
+	timeout 10 "$HG" -s "$U$route" 2>"$TEST_TMP/spl.err" | cat >"$TEST_TMP/spl.pipe"; RC=${PIPESTATUS[0]} ERR="$TEST_TMP/spl.err"
+	same_body "$route into a pipe" "$TEST_TMP/spl.pipe" "$route"
+	SOCKBOX_NO_SPLICE=1 hg "spl-read$route" -s -o "$TEST_TMP/spl.read" "$U$route"
+	same_body "$route on the read path" "$TEST_TMP/spl.read" "$route"
+	hg "spl-null$route" -s -o /dev/null -w '%{size_download} %{exitcode}\n' "$U$route"
+	expect_eq "$route to /dev/null: -w size_download" "$(stat -c %s "$TEST_TMP/ref$route") 0" "$(cat "$OUT")"
+done
+# differential: curl writes the same bytes and the same -D (trailers
+# after the header section) and -w size_download
+if command -v curl >/dev/null; then
+	curl -s -D "$TEST_TMP/spl.cd" -o "$TEST_TMP/spl.curl" -w '%{size_download}\n' "$U/splice-threshold" >"$TEST_TMP/spl.cw"
+	hg spl-d -s -D "$TEST_TMP/spl.hd" -o "$TEST_TMP/spl.hgo" -w '%{size_download}\n' "$U/splice-threshold"
+	cmp -s "$TEST_TMP/spl.curl" "$TEST_TMP/spl.hgo" && cmp -s "$TEST_TMP/spl.cd" "$TEST_TMP/spl.hd" &&
+		cmp -s "$TEST_TMP/spl.cw" "$OUT" && grep -q '^X-Two: 2' "$TEST_TMP/spl.hd" &&
+		ok "spliced chunks: body, -D with trailers and size_download as curl's" ||
+		fail "spliced chunks against curl" "$(cat "$TEST_TMP/spl.cw" "$OUT" "$ERR")"
+else
+	skip "spliced chunks: body, -D and size_download as curl's" "curl not installed"
+fi
+hg spl-json --json -o "$TEST_TMP/spl.json" "$U/splice-threshold"
+python3 -c '
+import json, sys
+j = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+assert j["exit"] == 0 and j["size_download_bytes"] == int(sys.argv[2]), j
+assert j["trailers"] == [["X-Sum", "1"], ["X-Two", "2"]], j' "$OUT" "$(stat -c %s "$TEST_TMP/ref/splice-threshold")" 2>"$TEST_TMP/spl.py" &&
+	ok "--json: trailers and size_download_bytes of a spliced chunked body" || fail "--json spliced chunks" "$(cat "$TEST_TMP/spl.py")"
+# a peer closing after a spliced chunk's data, inside the next size line,
+# inside the next chunk; bad framing after spliced data (curl's codes)
+expect_err "closed after a spliced chunk's data" 18 "before the last chunk" -o "$TEST_TMP/spl.c1" "$U/splice-close-data"
+expect_err "closed inside the size line after a spliced chunk" 18 "before the last chunk" -o "$TEST_TMP/spl.c2" "$U/splice-close-size"
+expect_err "closed inside the chunk after a spliced one" 18 "before the last chunk" "$U/splice-close-next"
+expect_eq "a closed transfer leaves no -o file" "" "$(ls "$TEST_TMP"/spl.c1 "$TEST_TMP"/spl.c2 2>/dev/null)"
+expect_err "spliced chunk's data not followed by CRLF" 56 "not followed by CRLF" -o "$TEST_TMP/spl.b1" "$U/splice-bad-crlf"
+expect_err "bad chunk size after a spliced chunk" 56 "invalid chunk size" "$U/splice-bad-size"
+expect_eq "bad chunk size: the chunk before it, and only it, on stdout" "20000 same" \
+	"$(stat -c %s "$OUT") $(cmp -s -n 20000 "$TEST_TMP/ref/splice-threshold" "$OUT" && echo same)"
+# --max-filesize while spliced: refused before the bytes past it are
+# written; exactly the size is allowed
+expect_err "--max-filesize while splicing chunks" 63 "max-filesize" --max-filesize 30000 -o "$TEST_TMP/spl.mf" "$U/splice-threshold"
+expect_eq "--max-filesize leaves no -o file" "" "$(ls "$TEST_TMP/spl.mf" 2>/dev/null)"
+hg spl-mfp --max-filesize 30000 "$U/splice-threshold"
+expect_eq "--max-filesize into a pipe: what was written is a prefix under the limit" "63 yes" \
+	"$RC $([ "$(stat -c %s "$OUT")" -le 30000 ] && cmp -s -n "$(stat -c %s "$OUT")" "$OUT" "$TEST_TMP/ref/splice-threshold" && echo yes)"
+hg spl-mfx -s -o "$TEST_TMP/spl.mfx" --max-filesize "$(stat -c %s "$TEST_TMP/ref/splice-threshold")" "$U/splice-threshold"
+same_body "--max-filesize of exactly the size" "$TEST_TMP/spl.mfx" /splice-threshold
+if command -v script >/dev/null; then
+	script -qec "$HG -o $TEST_TMP/spl.prog $U/splice-split" /dev/null >"$TEST_TMP/spl.tty" 2>&1; RC=$?
+	grep -q "100.8 KiB" "$TEST_TMP/spl.tty" && ok "progress on a terminal while splicing chunks" ||
+		fail "progress while splicing chunks" "$(cat -v "$TEST_TMP/spl.tty")"
+	same_body "-o FILE with progress" "$TEST_TMP/spl.prog" /splice-split
+else
+	skip "progress on a terminal while splicing chunks" "script(1) not installed"
+	skip "-o FILE with progress" "script(1) not installed"
+fi
+
 # keep-alive: the server holds the connection open for 30 s after the body
 t0=$(now_ms); hg keepalive "$U/cl"; t1=$(now_ms)
 if [ "$RC" = 0 ] && [ $((t1 - t0)) -lt 5000 ]; then ok "returns as soon as the body is complete"
@@ -250,13 +324,24 @@ if command -v nginx >/dev/null 2>&1; then
 	NGX=
 	for try in 1 2 3; do
 		NP=$(free_ports 1)
-		nginx_run "$ND" "$NP" "	server { listen 127.0.0.1:$NP; root $ND/www; }" && break
+		# /chunked/: the same files through sub_filter, which drops the
+		# length: nginx sends them chunked (32 KiB chunks, spliced)
+		nginx_run "$ND" "$NP" "	server { listen 127.0.0.1:$NP; root $ND/www;
+		location /chunked/ { alias $ND/www/; sub_filter 'sockbox-never-in-the-file' 'x';
+			sub_filter_types *; chunked_transfer_encoding on; } }" && break
 	done
 	if [ -n "${NGX:-}" ]; then
 		expect "nginx static file to stdout" 0 "" -o "$ND/got.bin" -s "http://127.0.0.1:$NP/file.bin"
 		check "nginx file is byte-exact" cmp "$ND/www/file.bin" "$ND/got.bin"
 		timeout 10 "$HG" "http://127.0.0.1:$NP/file.bin" | cmp - "$ND/www/file.bin" && ok "nginx file via stdout is byte-exact" || fail "nginx stdout cmp"
 		expect_err "nginx 404" 22 "404" -f "http://127.0.0.1:$NP/missing"
+		hg nginxchunked -s -D "$ND/chunked.hdr" -o "$ND/gotc.bin" "http://127.0.0.1:$NP/chunked/file.bin"
+		[ "$RC" = 0 ] && grep -qi "^Transfer-Encoding: chunked" "$ND/chunked.hdr" && cmp -s "$ND/www/file.bin" "$ND/gotc.bin" &&
+			ok "nginx chunked (sub_filter) to -o FILE: byte-exact" || fail "nginx chunked -o" "rc $RC $(cat "$ND/chunked.hdr" "$ERR")"
+		timeout 10 "$HG" -s "http://127.0.0.1:$NP/chunked/file.bin" | cmp -s - "$ND/www/file.bin" &&
+			ok "nginx chunked into a pipe: byte-exact" || fail "nginx chunked pipe"
+		hg nginxchunkednull -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$NP/chunked/file.bin"
+		expect_eq "nginx chunked to /dev/null: size_download" "0 3000007" "$RC $(cat "$OUT")"
 		hg nginxhead -I "http://127.0.0.1:$NP/file.bin"
 		[ "$RC" = 0 ] && grep -q "^Content-Length: 3000007" "$OUT" && ok "nginx HEAD" || fail "nginx HEAD" "$(cat "$OUT" "$ERR")"
 		kill "$NGX"; wait "$NGX" 2>/dev/null

@@ -127,6 +127,62 @@ ROUTES = {
 }
 
 
+# Chunked bodies around http-get's splice threshold (4 KiB: larger chunks
+# go socket -> pipe -> output, only the framing is read).  REF holds each
+# route's body as a client must write it.
+SPL = __import__("random").Random(12).randbytes(400000)
+REF = {}
+
+
+def chunked(sizes, lines=None, end=b"0\r\n\r\n"):
+    """Chunks of SPL with these sizes; lines[i] replaces chunk i's size line."""
+    out, off = [], 0
+    for i, n in enumerate(sizes):
+        line = lines.get(i) if lines else None
+        out.append(line if line is not None else b"%x\r\n" % n)
+        out.append(SPL[off:off + n] + b"\r\n")
+        off += n
+    return b"".join(out) + end, SPL[:off]
+
+
+CHUNKED_HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+# sizes around the threshold; size lines in upper case, with leading
+# zeros, an extension; trailers at the end
+_sizes = [4095, 4096, 4097, 1, 8193, 3, 65536, 4095, 4097, 100000, 2, 4096]
+_body, REF["/splice-threshold"] = chunked(
+    _sizes, {1: b"0001000\r\n", 2: b"1001;a=b\r\n", 6: b"10000\r\n",
+             9: b"186A0 ; x=\"y z\"\r\n"},
+    end=b"0\r\nX-Sum: 1\r\nX-Two: 2\r\n\r\n")
+ROUTES["/splice-threshold"] = [CHUNKED_HEAD + _body]
+# the same framing dribbled in pieces cut at every awkward place: inside
+# a size line, between data and its CRLF, between CR and LF, 3 bytes
+# before a large chunk's end (the pipe ends inside it), inside trailers
+_split_sizes = [20000, 5000, 4096, 4095, 70000]
+_body, REF["/splice-split"] = chunked(_split_sizes)
+_cuts, _at = [], 0
+for _n in _split_sizes + [0]:
+    _line = len(b"%x\r\n" % _n)
+    _data = _at + _line
+    _cuts += [_at + 2, _data]
+    if _n:
+        _cuts += [_data + 100, _data + _n - 3, _data + _n, _data + _n + 1]
+    _at = _data + _n + 2
+_cuts = [c + 1 for c in sorted(set(_cuts)) if 0 < c < len(_body)]
+ROUTES["/splice-split"] = [("pieces", CHUNKED_HEAD[:-1], CHUNKED_HEAD[-1:] + _body, _cuts)]
+# a peer closing: after a large chunk's data (no CRLF), inside the next
+# size line, inside the data of a chunk that follows a spliced one
+_body, _ = chunked([20000, 30000])
+ROUTES["/splice-close-data"] = [CHUNKED_HEAD + _body[:7 + 20000], "close"]
+ROUTES["/splice-close-size"] = [CHUNKED_HEAD + _body[:7 + 20002 + 2], "close"]
+ROUTES["/splice-close-next"] = [CHUNKED_HEAD + _body[:7 + 20002 + 6 + 10000], "close"]
+# a large chunk's data not followed by CRLF, the bad bytes arriving apart
+ROUTES["/splice-bad-crlf"] = [CHUNKED_HEAD + _body[:7 + 20000], ("sleep", 0.1),
+                              b"\rX5\r\nhello\r\n0\r\n\r\n"]
+# a bad chunk size after spliced chunks
+ROUTES["/splice-bad-size"] = [CHUNKED_HEAD + _body[:7 + 20002] + b"4g00\r\n" + SPL[:0x4000]
+                              + b"\r\n0\r\n\r\n"]
+
+
 def chain(path):
     # /chain/N redirects N times before landing on /cl
     n = int(path.rsplit("/", 1)[1])
@@ -186,6 +242,15 @@ def handle(conn, log, lock):
                 return
             elif a[0] == "sleep":
                 time.sleep(a[1])
+            elif a[0] == "pieces":
+                # a[1], then a[2] cut at offsets a[3], 20 ms apart
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                conn.sendall(a[1])
+                prev = 0
+                for cut in a[3] + [len(a[2])]:
+                    time.sleep(0.02)
+                    conn.sendall(a[2][prev:cut])
+                    prev = cut
             elif a[0] == "slow":
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 send_slowly(conn, a[1], a[2])

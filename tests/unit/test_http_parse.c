@@ -593,6 +593,76 @@ static void test_body_skip(void **state)
 	}
 }
 
+/* Feed all of s; the last event other than NONE (NONE if there was none). */
+static enum http_ev feed_str(struct http_parser *p, const char *s)
+{
+	struct http_event ev;
+	enum http_ev last = HTTP_EV_NONE;
+	size_t len = strlen(s);
+
+	for (;;) {
+		size_t n = http_parse_feed(p, s, len, &ev);
+		s += n;
+		len -= n;
+		if (ev.type == HTTP_EV_NONE)
+			return last;
+		last = ev.type;
+		if (ev.type == HTTP_EV_ERROR || ev.type == HTTP_EV_DONE)
+			return last;
+	}
+}
+
+/* chunk_size names the chunk being read (what a caller decides to splice
+ * by), and a skipped chunk's framing is still checked: a missing CRLF
+ * after skipped data and a close inside a skipped chunk stay errors. */
+static void test_chunk_size_skip(void **state)
+{
+	static const char head[] =
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+	struct http_parser p;
+	struct http_event ev;
+	(void)state;
+
+	http_parse_init(&p, 0);
+	assert_int_equal(feed_str(&p, head), HTTP_EV_HEADERS_DONE);
+	assert_int_equal(feed_str(&p, "1000;x=y\r\n"), HTTP_EV_NONE);
+	assert_int_equal(p.chunk_size, 0x1000);
+	assert_int_equal(http_parse_body_left(&p), 0x1000);
+	http_parse_body_skip(&p, 0x0fff);
+	assert_int_equal(http_parse_body_left(&p), 1);
+	assert_int_equal(p.chunk_size, 0x1000);
+	http_parse_body_skip(&p, 1);
+	assert_int_equal(http_parse_body_left(&p), 0);
+	assert_int_equal(p.body_bytes, 0x1000);
+	/* the CRLF and the next size line in one slice */
+	assert_int_equal(feed_str(&p, "\r\n3\r\n"), HTTP_EV_NONE);
+	assert_int_equal(p.chunk_size, 3);
+	assert_int_equal(http_parse_body_left(&p), 3);
+	http_parse_body_skip(&p, 3);
+	/* data not followed by CRLF */
+	assert_int_equal(feed_str(&p, "XX"), HTTP_EV_ERROR);
+	assert_int_equal(p.err, HTTP_E_CHUNK_CRLF);
+
+	/* a close inside a partly skipped chunk */
+	http_parse_init(&p, 0);
+	feed_str(&p, head);
+	feed_str(&p, "10000\r\n");
+	http_parse_body_skip(&p, 100);
+	assert_int_equal(http_parse_body_left(&p), 0x10000 - 100);
+	http_parse_eof(&p, &ev);
+	assert_int_equal(ev.type, HTTP_EV_ERROR);
+	assert_int_equal(ev.err, HTTP_E_EOF_CHUNKED);
+
+	/* the last chunk and trailers after a skipped one */
+	http_parse_init(&p, 0);
+	feed_str(&p, head);
+	feed_str(&p, "2\r\n");
+	http_parse_body_skip(&p, 2);
+	assert_int_equal(feed_str(&p, "\r\n0\r\nT: v\r\n\r\n"), HTTP_EV_DONE);
+	assert_int_equal(p.chunk_size, 0);
+	assert_int_equal(p.body_bytes, 2);
+}
+
 static void test_error_sticks(void **state)
 {
 	(void)state;
@@ -831,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_body_zero_copy),
 		cmocka_unit_test(test_error_sticks),
 		cmocka_unit_test(test_body_skip),
+		cmocka_unit_test(test_chunk_size_skip),
 		cmocka_unit_test(test_line_bounds),
 		cmocka_unit_test(test_section_bounds),
 		cmocka_unit_test(test_chunk_bounds),
