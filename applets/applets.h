@@ -10,7 +10,7 @@
  * PREFIX_main(int argc, char **argv), plus one line here, kept sorted by
  * name (--list prints the table as is).  Aliases (ping6) are extra lines
  * with the same prefix. */
-APPLET(http_get, "http-get", CAPS_NONE, 0)
+APPLET(http_get, "http-get", CAPS_NONE, CAPS_SET(CAP_DAC_OVERRIDE) | CAPS_SET(CAP_FOWNER) | CAPS_SET(CAP_CHOWN))
 APPLET(ping, "ping", CAPS_AND(CAP_NET_RAW, CAP_NET_ADMIN), CAPS_SET(CAP_NET_RAW) | CAPS_SET(CAP_NET_ADMIN))
 APPLET(ping, "ping6", CAPS_AND(CAP_NET_RAW, CAP_NET_ADMIN), CAPS_SET(CAP_NET_RAW) | CAPS_SET(CAP_NET_ADMIN))
 APPLET(probe, "probe", CAP_NET_RAW, CAPS_SET(CAP_NET_RAW))

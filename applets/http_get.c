@@ -1780,6 +1780,8 @@ static int http_sandbox(struct hg *h)
 		sp.dir = sandbox_dir_of(t, dir, sizeof dir);
 		if (sp.dir)
 			sp.needs |= SBX_OUTPUT_DIR;
+		/* root replacing another user's file gives it back to them */
+		sp.chown_after = outfile_foreign(&h->of);
 	}
 	sandbox_enter(&sp, 0);
 	return 0;

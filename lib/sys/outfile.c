@@ -144,6 +144,12 @@ fail:
 	return -1;
 }
 
+int outfile_foreign(const struct outfile *o)
+{
+	return !o->in_place && o->had_old &&
+	       (o->old.st_uid != geteuid() || o->old.st_gid != getegid());
+}
+
 /* Give the temporary the old file's mode, owner and group. */
 static int set_attrs(struct outfile *o)
 {

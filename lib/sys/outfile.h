@@ -38,6 +38,9 @@ struct outfile {
 
 /* Open for writing the body to `path` (see above). */
 int outfile_open(struct outfile *o, const char *path);
+/* 1 when the commit will give the file to another owner or group (the old
+ * file's), which takes CAP_CHOWN: root replacing another user's file. */
+int outfile_foreign(const struct outfile *o);
 /* Success: close and move the temporary into place.  For an in-place
  * file, only close it (reporting a close error). */
 int outfile_commit(struct outfile *o);

@@ -513,7 +513,7 @@ static int seccomp_load_filter(scmp_filter_ctx ctx)
 static int disabled;
 static int dir_caps_kept;
 
-#define DIR_CAPS (CAPS_SET(CAP_DAC_OVERRIDE) | CAPS_SET(CAP_FOWNER))
+#define DIR_CAPS (CAPS_SET(CAP_DAC_OVERRIDE) | CAPS_SET(CAP_FOWNER) | CAPS_SET(CAP_CHOWN))
 
 /* Would the last step in `dir` (rename, unlink) fail without the DAC
  * override that root's set-up may have used? */
@@ -534,13 +534,10 @@ void sandbox_dir_privilege(int on)
 {
 	if (!dir_caps_kept)
 		return;
-	if (on) {
-		caps_raise(CAP_DAC_OVERRIDE);
-		caps_raise(CAP_FOWNER);
-	} else {
-		caps_lower(CAP_DAC_OVERRIDE);
-		caps_lower(CAP_FOWNER);
-	}
+	static const int dir_caps[] = { CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_CHOWN };
+	for (size_t i = 0; i < sizeof dir_caps / sizeof dir_caps[0]; i++)
+		if (caps_have(dir_caps[i]))
+			(void)(on ? caps_raise(dir_caps[i]) : caps_lower(dir_caps[i]));
 }
 
 void sandbox_disable(void)
@@ -584,7 +581,7 @@ void sandbox_enter(const struct sandbox_policy *p, int verbose)
 {
 	struct sandbox_policy pol = *p;
 	if (pol.dir && (pol.needs & (SBX_OUTPUT_DIR | SBX_REMOVE_FILE)) &&
-	    dir_needs_caps(pol.dir)) {
+	    (dir_needs_caps(pol.dir) || (pol.chown_after && caps_have(CAP_CHOWN)))) {
 		if (caps_keep_permitted(DIR_CAPS) < 0)
 			die_sys(2, "cannot drop capabilities");
 		dir_caps_kept = 1;

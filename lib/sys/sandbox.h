@@ -80,6 +80,9 @@ struct sandbox_policy {
 	                                          (held open: /proc makes its
 	                                          entries anew on each lookup) */
 	const char *dir;                       /* SBX_OUTPUT_DIR/REMOVE_FILE */
+	int chown_after;                       /* the last step in dir gives a
+	                                          file to another owner (http-get
+	                                          replacing another user's file) */
 	int tcp_connect;                       /* SBX_TCP_NONE/_ANY or a port */
 	int abstract_unix;                     /* talks to abstract UNIX sockets
 	                                          of other processes */
@@ -144,11 +147,12 @@ void sandbox_disable(void);
 int sandbox_disabled(void);
 
 /* Root by the real uid whose set-up needed CAP_DAC_OVERRIDE or CAP_FOWNER
- * in policy.dir (another user's directory, a sticky one not its own)
- * keeps those two permitted, never effective, for the one step at the end
- * that needs them again (http-get's rename, uds-echo's unlink): the
- * applet brackets that step with sandbox_dir_privilege(1) / (0).  A no-op
- * everywhere else. */
+ * in policy.dir (another user's directory, a sticky one not its own), or
+ * whose last step gives a file back to its owner (policy.chown_after),
+ * keeps those and CAP_CHOWN permitted, never effective, for the one step
+ * at the end that needs them again (http-get's chown and rename,
+ * uds-echo's unlink): the applet brackets that step with
+ * sandbox_dir_privilege(1) / (0).  A no-op everywhere else. */
 void sandbox_dir_privilege(int on);
 
 /* Drop all capabilities, then confine per `p`.  Exits 2 only when the
