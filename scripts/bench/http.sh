@@ -27,14 +27,8 @@ tmp=$(mktemp -d)
 srv=
 trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
-mkfifo "$tmp/ready"
-${CC:-cc} -O2 -o "$tmp/server" ./http_bench_server.c || { echo "cannot build the bench server" >&2; exit 1; }
-"$tmp/server" >"$tmp/ready" &
-srv=$!
-exec {fd}<"$tmp/ready"
-IFS= read -r -t 10 -u "$fd" line || { echo "bench server did not start" >&2; exit 1; }
-port=${line##*:}
-base="http://127.0.0.1:$port"
+http_bench_server "$tmp" || exit 1
+srv=$HB_PID base=$HB_BASE
 
 # the TLS server: the same bodies behind a throwaway certificate
 tls_base=

@@ -102,3 +102,18 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cpu_run() {
 	python3 "$BENCH_DIR/cpu.py" "$@"
 }
+
+# http_bench_server DIR: builds scripts/bench/http_bench_server.c into DIR
+# and starts it; sets HB_PID and HB_BASE (http://127.0.0.1:PORT, from its
+# "listening on" line).  The caller stops HB_PID.
+http_bench_server() {
+	local line fd
+	mkfifo "$1/ready"
+	${CC:-cc} -O2 -o "$1/server" "$BENCH_DIR/http_bench_server.c" ||
+		{ echo "cannot build the bench server" >&2; return 1; }
+	"$1/server" >"$1/ready" &
+	HB_PID=$!
+	exec {fd}<"$1/ready"
+	IFS= read -r -t 10 -u "$fd" line || { echo "bench server did not start" >&2; return 1; }
+	HB_BASE="http://127.0.0.1:${line##*:}"
+}
