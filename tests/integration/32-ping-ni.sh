@@ -26,12 +26,7 @@ PING="$SOCKBOX_BIN/ping"
 T() { timeout -k 2 15 "$@"; }
 
 mask() {
-	sed -E -e 's#^[^ :]*/ping6?: #ping: #' \
-	    -e 's/time=[0-9.]+ ms/time=T ms/' -e 's/time [0-9]+ms/time Nms/' \
-	    -e 's#= [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms#= A/B/C/D ms#' \
-	    -e 's#ipg/ewma [0-9.]+/[0-9.]+ ms#ipg/ewma I/E ms#' \
-	    -e 's/^\[[0-9]+\.[0-9]{6}\] /[S] /' -e 's/ident=[0-9]+/ident=I/' \
-	    -e 's/^( [0-9a-f]  [0-9a-f]  [0-9a-f]{2} [0-9a-f]{4}) [0-9a-f]{4}(   [0-9a-f] [0-9a-f]{4}  [0-9a-f]{2}  [0-9a-f]{2}) [0-9a-f]{4}/\1 IIII\2 CCCC/'
+	ping_mask -e 's/^( [0-9a-f]  [0-9a-f]  [0-9a-f]{2} [0-9a-f]{4}) [0-9a-f]{4}(   [0-9a-f] [0-9a-f]{4}  [0-9a-f]{2}  [0-9a-f]{2}) [0-9a-f]{4}/\1 IIII\2 CCCC/'
 }
 
 C=sbnc$$ S=sbns$$

@@ -215,3 +215,14 @@ EOF
 	kill "$NGX" 2>/dev/null; wait "$NGX" 2>/dev/null; NGX=
 	return 1
 }
+
+# ping_mask [SED_ARGS...]: a filter for comparing ping runs (31-, 32-):
+# iputils' argv[0] error prefix, times, stamps and identifiers masked,
+# then the caller's own sed rules.
+ping_mask() {
+	sed -E -e 's#^[^ :]*/ping6?: #ping: #' \
+	    -e 's/time=[0-9.]+ ms/time=T ms/' -e 's/time [0-9]+ms/time Nms/' \
+	    -e 's#= [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms#= A/B/C/D ms#' \
+	    -e 's#ipg/ewma [0-9.]+/[0-9.]+ ms#ipg/ewma I/E ms#' \
+	    -e 's/^\[[0-9]+\.[0-9]{6}\] /[S] /' -e 's/ident=[0-9]+/ident=I/' "$@"
+}
