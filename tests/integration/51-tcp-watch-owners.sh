@@ -180,12 +180,17 @@ EOF2
 then ok "-o -i -m: timer, skmem, rtt (within 1 ms), cwnd, mss, segs agree with ss -oim"
 else fail "-o -i -m agree with ss -oim" "ss: $ssl
 tw: $twl"; fi
-if tw --once -n -oim -s established --sport "$sport" --json | python3 -c '
+# (the kernel reported this idle socket's keepalive timer as not pending
+# for one dump in one CI run under ASan: a dump is a sample, so up to 3)
+for try in 1 2 3; do
+	tw --once -n -oim -s established --sport "$sport" --json >"$TEST_TMP/oim.json"
+	python3 -c '
 import json, sys
-o = [json.loads(l) for l in sys.stdin][1]
-assert o["timer"]["name"] == "keepalive" and o["info"]["cwnd"] > 0 and o["skmem"]["rcvbuf_bytes"] > 0, o'; then
-	ok "--json -oim: timer, info and skmem objects"
-else fail "--json -oim: timer, info and skmem objects"; fi
+o = [json.loads(l) for l in open(sys.argv[1])][1]
+assert o["timer"] and o["timer"]["name"] == "keepalive" and o["info"]["cwnd"] > 0 and o["skmem"]["rcvbuf_bytes"] > 0, o' "$TEST_TMP/oim.json" 2>"$TEST_TMP/oim.err" && break
+done
+if [ ! -s "$TEST_TMP/oim.err" ]; then ok "--json -oim: timer, info and skmem objects (try $try)"
+else fail "--json -oim: timer, info and skmem objects" "$(tail -3 "$TEST_TMP/oim.err")"; fi
 
 # the congestion control's own state: ss -i's bbr:(...) block, on a
 # connection set to BBR whatever the system's default is
