@@ -759,6 +759,21 @@ static int setup_wait(struct hg *h, struct setup *s, struct eyeballs *e,
 	return 0;
 }
 
+/* The event loop and the resolver on it, made once (at set-up, before the
+ * sandbox); 0 or an exit code. */
+static int resolver_ready(struct hg *h)
+{
+	if (h->rv)
+		return 0;
+	if (loop_init(&h->loop) < 0)
+		return fail_with(h, EX_RESOLVE, "resolver: %s", strerror(errno));
+	if (!(h->rv = resolver_new(&h->loop))) {
+		loop_free(&h->loop);
+		return fail_with(h, EX_RESOLVE, "resolver: %s", strerror(errno));
+	}
+	return 0;
+}
+
 static int connect_to(struct hg *h, struct transport *t)
 {
 	struct setup s = { 0, 0, NULL, -1 };
@@ -770,14 +785,8 @@ static int connect_to(struct hg *h, struct transport *t)
 
 	if (h->o.connect_timeout_ns > 0)
 		deadline = clock_min_deadline(deadline, start + h->o.connect_timeout_ns);
-	if (!h->rv) {
-		if (loop_init(&h->loop) < 0)
-			return fail_with(h, EX_RESOLVE, "resolver: %s", strerror(errno));
-		if (!(h->rv = resolver_new(&h->loop))) {
-			loop_free(&h->loop);
-			return fail_with(h, EX_RESOLVE, "resolver: %s", strerror(errno));
-		}
-	}
+	if ((rc = resolver_ready(h)))
+		return rc;
 	q = resolve_start(h->rv, h->url.host, h->url.port, h->o.family,
 	                  SOCK_STREAM, on_resolved, &s);
 	if (!q)
@@ -1759,15 +1768,10 @@ static void parse_args(struct hg_opts *o, int argc, char **argv)
 static int http_sandbox(struct hg *h)
 {
 	static char dir[PATH_MAX];
+	int rc;
 	/* the resolver's eventfd and epoll set: set-up too */
-	if (!h->rv) {
-		if (loop_init(&h->loop) < 0)
-			return fail_with(h, EX_RESOLVE, "resolver: %s", strerror(errno));
-		if (!(h->rv = resolver_new(&h->loop))) {
-			loop_free(&h->loop);
-			return fail_with(h, EX_RESOLVE, "resolver: %s", strerror(errno));
-		}
-	}
+	if ((rc = resolver_ready(h)))
+		return rc;
 	struct sandbox_policy sp = {
 		.needs = SBX_CONNECT | SBX_RESOLVER | SBX_THREADS | SBX_OUTPUT,
 		.tcp_connect = SBX_TCP_ANY,

@@ -911,6 +911,15 @@ static int cmp_leak(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/* The start of both summaries' JSON line (states, or --summary -p's). */
+static void json_summary_head(const struct tcpwatch *w, struct json *j)
+{
+	json_begin(j);
+	json_str(j, "type", "summary");
+	json_str(j, "source", w->use_proc ? "proc" : "sock_diag");
+	json_uint(j, "total", w->total);
+}
+
 /* --summary -p: states per owning process; sockets nobody visible holds
  * are counted in a last row "-". */
 static void summary_by_process(struct tcpwatch *w)
@@ -981,10 +990,7 @@ static void summary_by_process(struct tcpwatch *w)
 		colsum[s] += none.st[s];
 	if (w->json) {
 		struct json j;
-		json_begin(&j);
-		json_str(&j, "type", "summary");
-		json_str(&j, "source", w->use_proc ? "proc" : "sock_diag");
-		json_uint(&j, "total", w->total);
+		json_summary_head(w, &j);
 		json_arr(&j, "processes");
 		for (size_t i = 0; i <= n; i++) {
 			const struct proc_row *r = i < n ? &rows[i] : &none;
@@ -1079,10 +1085,7 @@ static void print_summary(struct tcpwatch *w)
 {
 	if (w->json) {
 		struct json j;
-		json_begin(&j);
-		json_str(&j, "type", "summary");
-		json_str(&j, "source", w->use_proc ? "proc" : "sock_diag");
-		json_uint(&j, "total", w->total);
+		json_summary_head(w, &j);
 		json_uint(&j, "dumped", w->dumped);
 		json_bool(&j, "kernel_filter", !w->use_proc && sockdiag_kernel_ports(&w->sd) &&
 		          (w->bclen > 0 || w->nsports || w->ndports));

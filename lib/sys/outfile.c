@@ -102,10 +102,18 @@ static int open_tmp(struct outfile *o)
 	return 0;
 }
 
+/* A failed open or commit: nothing left behind; errno is the failure's. */
+static int abort_keep_errno(struct outfile *o)
+{
+	int e = errno;
+	outfile_abort(o);
+	errno = e;
+	return -1;
+}
+
 int outfile_open(struct outfile *o, const char *path)
 {
 	struct stat st;
-	int e;
 
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
@@ -138,10 +146,7 @@ int outfile_open(struct outfile *o, const char *path)
 	if (open_tmp(o) == 0)
 		return 0;
 fail:
-	e = errno;
-	outfile_abort(o);
-	errno = e;
-	return -1;
+	return abort_keep_errno(o);
 }
 
 int outfile_foreign(const struct outfile *o)
@@ -191,8 +196,6 @@ static int link_anon(struct outfile *o)
 
 int outfile_commit(struct outfile *o)
 {
-	int e;
-
 	o->op = "write";
 	if (o->in_place) {
 		int r = close(o->fd);
@@ -223,10 +226,7 @@ int outfile_commit(struct outfile *o)
 	o->target = NULL;
 	return 0;
 fail:
-	e = errno;
-	outfile_abort(o);
-	errno = e;
-	return -1;
+	return abort_keep_errno(o);
 }
 
 void outfile_abort(struct outfile *o)
