@@ -534,10 +534,9 @@ void sandbox_dir_privilege(int on)
 {
 	if (!dir_caps_kept)
 		return;
-	static const int dir_caps[] = { CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_CHOWN };
-	for (size_t i = 0; i < sizeof dir_caps / sizeof dir_caps[0]; i++)
-		if (caps_have(dir_caps[i]))
-			(void)(on ? caps_raise(dir_caps[i]) : caps_lower(dir_caps[i]));
+	for (int cap = 0; cap < 64; cap++)
+		if ((DIR_CAPS & CAPS_SET(cap)) && caps_have(cap))
+			(void)(on ? caps_raise(cap) : caps_lower(cap));
 }
 
 void sandbox_disable(void)
